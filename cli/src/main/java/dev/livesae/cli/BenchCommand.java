@@ -1,0 +1,20 @@
+package dev.livesae.cli;
+
+import dev.livesae.wire.bench.WireBench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code sae bench}: the benchmarks; each prints figures and, as its last line, one JSON object. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks. Each prints progress, then one JSON object with its figures as the last line.",
+        subcommands = {WireBench.class})
+public final class BenchCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

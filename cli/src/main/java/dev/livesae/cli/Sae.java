@@ -1,0 +1,47 @@
+package dev.livesae.cli;
+
+import dev.livesae.kafka.local.BrokerCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sae}: the one command line of the system. Each subcommand is owned by its module; this class
+ * only wires them together.
+ */
+@Command(name = "sae", mixinStandardHelpOptions = true, versionProvider = Sae.Version.class,
+        description = {"Online sparse-autoencoder training and feature telemetry on live transformer activations.",
+                "Run 'sae demo' to see the whole pipeline, or 'sae <command> --help' for one part."},
+        subcommands = {
+                BrokerCommand.class,
+                BenchCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Sae implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Sae());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setUsageHelpAutoWidth(true);
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Sae.class.getPackage().getImplementationVersion();
+            return new String[] {"sae " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
