@@ -204,6 +204,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Writes meta.properties and the bootstrap checkpoint unless the log dir is already formatted. */
     private void format() {
+        if (Files.exists(logDir().resolve("meta.properties"))) {
+            LOG.debug("{} is already formatted", logDir());
+            return; // KafkaRaftServer verifies cluster id and node id of a formatted directory at startup
+        }
         try {
             KafkaConfig config = config();
             new Formatter()
@@ -213,7 +217,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     .setDirectories(List.of(logDir().toString()))
                     .setMetadataLogDirectory(config.metadataLogDir())
                     .setControllerListenerName(KraftProperties.CONTROLLER_LISTENER)
-                    .setIgnoreFormatted(true)
                     .run();
         } catch (Exception e) {
             throw new IllegalStateException("cannot format Kafka storage in " + logDir() + ": " + e.getMessage(), e);
