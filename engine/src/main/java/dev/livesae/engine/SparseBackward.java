@@ -1,0 +1,223 @@
+package dev.livesae.engine;
+
+import java.util.Arrays;
+
+/**
+ * Backward pass of a TopK SAE given the upstream gradients of the two decoder outputs:
+ * {@code gOut = dL/dx_hat} (B, d) for the main reconstruction ({@code x_hat = b_pre + sum_j z W_dec}) and
+ * optionally {@code hOut = dL/de_hat} (B, d) for the AuxK reconstruction ({@code e_hat = sum_j a W_dec}, no bias).
+ * Codes: idx/val (B, k) and auxIdx/auxVal (B, kAux), pre-activation {@code pre = W_enc · (x - b_pre) + b_enc}
+ * with ReLU; a selected value of 0 carries no gradient.
+ * <p>Gradients are formed only for the selected (token, latent) pairs — O(B k d), not O(B n d) — and only
+ * for the used rows: entries are bucketed by latent with a stable counting sort, then each latent's rows are
+ * summed in token order by one thread, so the result does not depend on scheduling. Each decoder-row
+ * gradient then loses its component parallel to the (unit) row. {@link #reference} is the dense version.
+ */
+final class SparseBackward {
+  private float[] dpre = new float[0];
+  private float[] dpreAux = new float[0];
+  private float[] bpreRows = new float[0];
+  private int[] start = new int[0];
+  private int[] order = new int[0];
+
+  void backward(int rows, int d, int n, int k, float[] xc, int[] idx, float[] val, float[] gOut,
+                int kAux, int[] auxIdx, float[] auxVal, float[] hOut, float[] wEnc, float[] wDec, Grads gr) {
+    final int kA = hOut == null ? 0 : kAux;
+    final int mainCount = rows * k;
+    final int total = mainCount + rows * kA;
+    if (dpre.length < mainCount) {
+      dpre = new float[mainCount];
+    }
+    if (dpreAux.length < rows * kA) {
+      dpreAux = new float[rows * kA];
+    }
+    if (bpreRows.length < rows * d) {
+      bpreRows = new float[rows * d];
+    }
+    if (start.length < n + 1) {
+      start = new int[n + 1];
+    }
+    if (order.length < total) {
+      order = new int[total];
+    }
+    final float[] dp = dpre;
+    final float[] dpa = dpreAux;
+    final float[] br = bpreRows;
+    // 1. per token: d pre-activation of each selected latent, and the token's share of dL/db_pre
+    Parallel.forChunks(rows, 16, (ch, from, to) -> {
+      for (int r = from; r < to; r++) {
+        int o = r * d;
+        System.arraycopy(gOut, o, br, o, d);
+        for (int j = 0; j < k; j++) {
+          int e = r * k + j;
+          dp[e] = val[e] > 0f ? dot(gOut, o, wDec, idx[e] * d, d) : 0f;
+          axpy(-dp[e], wEnc, idx[e] * d, br, o, d);
+        }
+        for (int j = 0; j < kA; j++) {
+          int e = r * kA + j;
+          dpa[e] = auxVal[e] > 0f ? dot(hOut, o, wDec, auxIdx[e] * d, d) : 0f;
+          axpy(-dpa[e], wEnc, auxIdx[e] * d, br, o, d);
+        }
+      }
+    });
+    // 2. dL/db_pre: sum over tokens in token order, columns on threads
+    Parallel.forChunks(d, 64, (ch, from, to) -> {
+      for (int c = from; c < to; c++) {
+        float s = 0f;
+        for (int r = 0; r < rows; r++) {
+          s += br[r * d + c];
+        }
+        gr.bPre[c] = s;
+      }
+    });
+    // 3. stable counting sort of the firing entries by latent
+    int[] st = start;
+    Arrays.fill(st, 0, n + 1, 0);
+    for (int e = 0; e < total; e++) {
+      if (e < mainCount ? val[e] > 0f : auxVal[e - mainCount] > 0f) {
+        st[(e < mainCount ? idx[e] : auxIdx[e - mainCount]) + 1]++;
+      }
+    }
+    int used = 0;
+    for (int i = 0; i < n; i++) {
+      if (st[i + 1] > 0) {
+        gr.used[used++] = i;
+      }
+      st[i + 1] += st[i];
+    }
+    gr.usedCount = used;
+    int[] fill = Arrays.copyOf(st, n);
+    int[] ord = order;
+    for (int e = 0; e < total; e++) {
+      if (e < mainCount ? val[e] > 0f : auxVal[e - mainCount] > 0f) {
+        int lat = e < mainCount ? idx[e] : auxIdx[e - mainCount];
+        ord[fill[lat]++] = e;
+      }
+    }
+    // 4. per used latent: W_dec, W_enc, b_enc gradients, then remove the part parallel to the decoder row
+    Parallel.forChunks(used, 32, (ch, from, to) -> {
+      for (int u = from; u < to; u++) {
+        int i = gr.used[u];
+        int w = i * d;
+        float gb = 0f;
+        for (int p = st[i]; p < st[i + 1]; p++) {
+          int e = ord[p];
+          int r;
+          float coefDec;
+          float coefEnc;
+          float[] g;
+          if (e < mainCount) {
+            r = e / k;
+            coefDec = val[e];
+            coefEnc = dp[e];
+            g = gOut;
+          } else {
+            int ea = e - mainCount;
+            r = ea / kA;
+            coefDec = auxVal[ea];
+            coefEnc = dpa[ea];
+            g = hOut;
+          }
+          axpy(coefDec, g, r * d, gr.wDec, w, d);
+          axpy(coefEnc, xc, r * d, gr.wEnc, w, d);
+          gb += coefEnc;
+        }
+        gr.bEnc[i] = gb;
+        float par = dot(gr.wDec, w, wDec, w, d);
+        axpy(-par, wDec, w, gr.wDec, w, d);
+        gr.rowNormSq[i] = sqNorm(gr.wDec, w, d) + sqNorm(gr.wEnc, w, d) + (double) gb * gb;
+      }
+    });
+  }
+
+  static float dot(float[] a, int ao, float[] b, int bo, int len) {
+    float s = 0f;
+    for (int q = 0; q < len; q++) {
+      s += a[ao + q] * b[bo + q];
+    }
+    return s;
+  }
+
+  static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int len) {
+    if (alpha == 0f) {
+      return;
+    }
+    for (int q = 0; q < len; q++) {
+      y[yo + q] += alpha * x[xo + q];
+    }
+  }
+
+  static double sqNorm(float[] a, int o, int len) {
+    double s = 0;
+    for (int q = 0; q < len; q++) {
+      s += (double) a[o + q] * a[o + q];
+    }
+    return s;
+  }
+
+  /**
+   * Dense reference (O(B n d)): full code matrices Z (B, n) and A (B, n), masks from the selections, plain
+   * matrix products in double. Fills every gradient row (zeros where unused); {@code gr.used} lists all n.
+   */
+  static void reference(int rows, int d, int n, int k, float[] xc, int[] idx, float[] val, float[] gOut,
+                        int kAux, int[] auxIdx, float[] auxVal, float[] hOut, float[] wEnc, float[] wDec,
+                        Grads gr) {
+    double[][] z = new double[rows][n];
+    double[][] a = new double[rows][n];
+    boolean[][] mz = new boolean[rows][n];
+    boolean[][] ma = new boolean[rows][n];
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < k; j++) {
+        z[r][idx[r * k + j]] = val[r * k + j];
+        mz[r][idx[r * k + j]] = val[r * k + j] > 0f;
+      }
+      for (int j = 0; hOut != null && j < kAux; j++) {
+        a[r][auxIdx[r * kAux + j]] = auxVal[r * kAux + j];
+        ma[r][auxIdx[r * kAux + j]] = auxVal[r * kAux + j] > 0f;
+      }
+    }
+    double[] gbpre = new double[d];
+    for (int i = 0; i < n; i++) {
+      double[] gwd = new double[d];
+      double[] gwe = new double[d];
+      double gbe = 0;
+      for (int r = 0; r < rows; r++) {
+        double dz = 0;
+        double da = 0;
+        for (int q = 0; q < d; q++) {
+          gwd[q] += z[r][i] * gOut[r * d + q] + (hOut == null ? 0 : a[r][i] * hOut[r * d + q]);
+          dz += (double) gOut[r * d + q] * wDec[i * d + q];
+          da += hOut == null ? 0 : (double) hOut[r * d + q] * wDec[i * d + q];
+        }
+        double dpre = (mz[r][i] ? dz : 0) + (ma[r][i] ? da : 0);
+        for (int q = 0; q < d; q++) {
+          gwe[q] += dpre * xc[r * d + q];
+          gbpre[q] -= dpre * wEnc[i * d + q];
+        }
+        gbe += dpre;
+      }
+      double par = 0;
+      for (int q = 0; q < d; q++) {
+        par += gwd[q] * wDec[i * d + q];
+      }
+      double ns = gbe * gbe;
+      for (int q = 0; q < d; q++) {
+        gr.wDec[i * d + q] = (float) (gwd[q] - par * wDec[i * d + q]);
+        gr.wEnc[i * d + q] = (float) gwe[q];
+        ns += (double) gr.wDec[i * d + q] * gr.wDec[i * d + q] + (double) gr.wEnc[i * d + q] * gr.wEnc[i * d + q];
+      }
+      gr.bEnc[i] = (float) gbe;
+      gr.rowNormSq[i] = ns;
+      gr.used[i] = i;
+    }
+    gr.usedCount = n;
+    for (int r = 0; r < rows; r++) {
+      for (int q = 0; q < d; q++) {
+        gbpre[q] += gOut[r * d + q];
+      }
+    }
+    for (int q = 0; q < d; q++) {
+      gr.bPre[q] = (float) gbpre[q];
+    }
+  }
+}
