@@ -186,7 +186,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 startServer();
                 return;
             } catch (PortInUseException e) {
-                if (attempt >= attempts) {
+                boolean fixedPortTaken = (wantedPort != 0 && e.getMessage().contains(":" + wantedPort + ":"))
+                        || (wantedControllerPort != 0 && e.getMessage().contains(":" + wantedControllerPort + ":"));
+                if (attempt >= attempts || fixedPortTaken) {
                     throw new IllegalStateException("cannot start Kafka broker: " + e.getMessage(), e);
                 }
                 LOG.info("port clash ({}), retrying with other ports", e.getMessage());
@@ -230,8 +232,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             s.startup();
         } catch (RuntimeException e) {
             shutdownQuietly(s);
-            if (isBindFailure(e)) {
-                throw new PortInUseException(e.getMessage(), e);
+            String bindFailure = bindFailure(e);
+            if (bindFailure != null) {
+                throw new PortInUseException(bindFailure, e);
             }
             throw new IllegalStateException("Kafka broker failed to start: " + e.getMessage(), e);
         }
@@ -291,13 +294,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static boolean isBindFailure(Throwable e) {
+    /** The message naming host:port when a listener could not bind, else null. */
+    private static String bindFailure(Throwable e) {
+        String described = null;
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("failed to bind")) {
+                described = t.getMessage();
+            }
             if (t instanceof BindException) {
-                return true;
+                return described != null ? described : t.getMessage();
             }
         }
-        return false;
+        return null;
     }
 
     /** A port that was free a moment ago (the broker retries if someone takes it first). */
