@@ -1,0 +1,527 @@
+package dev.livesae.producer;
+
+import dev.livesae.wire.ActivationBatch;
+import dev.livesae.wire.ActivationBatchSerializer;
+import dev.livesae.wire.ActivationMeta;
+import dev.livesae.wire.Topics;
+import dev.livesae.wire.WireAllocator;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes activation rows to Kafka, one topic per hookpoint ({@link Topics#activations}), for an
+ * inference service to embed.
+ *
+ * <p>{@link #publish} copies the rows into a per-hookpoint batch and returns; a batch is sealed when it
+ * reaches {@code batchRows} rows, {@code batchBytes} activation bytes or {@code linger} age, and one
+ * sender thread encodes it (one Kafka record = one {@link ActivationBatch} as an Arrow IPC stream) and
+ * hands it to an idempotent {@code acks=all} Kafka producer. So encoding and sending overlap the
+ * caller's next forward pass.
+ *
+ * <p>Memory is bounded: bytes of rows accepted and not yet acknowledged by Kafka (rows x (4 d + 16))
+ * never exceed {@code maxBufferedBytes}, except that one batch is always admitted into an empty buffer.
+ * When a publish would exceed it, {@link OnFull#BLOCK} waits for acknowledgements and
+ * {@link OnFull#DROP} refuses the rest of the call and counts it in {@code livesae.producer.dropped}.
+ * {@link #close()} publishes everything accepted (waiting up to {@code closeTimeout}).
+ */
+public final class ActivationPublisher implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ActivationPublisher.class);
+    private static final long ROW_OVERHEAD_BYTES = 16; // sequence id 8 + position 4 + token id 4
+    private static final Duration TOPIC_CREATE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final PublisherOptions options;
+    private final SequenceIds sequenceIds;
+    private final String instanceId;
+    private final byte[] key;
+    private final Producer<byte[], ActivationBatch> producer;
+    private final ActivationBatchSerializer serializer;
+    private final PublisherMetrics metrics;
+
+    private final ReentrantLock bufferLock = new ReentrantLock();
+    private final Condition spaceFreed = bufferLock.newCondition();
+    private long bufferedBytes; // guarded by bufferLock
+    private int waiting; // guarded by bufferLock
+
+    private final Map<String, Accumulator> accumulators = new HashMap<>(); // guarded by itself
+    private final LinkedBlockingQueue<Sealed> queue = new LinkedBlockingQueue<>();
+    private final Set<String> topicsReady = new HashSet<>(); // sender thread only
+    private final LongAdder acceptedRows = new LongAdder();
+    private final Thread sender;
+    private volatile boolean closed;
+
+    /** A sealed batch with the bytes it holds in the buffer account. */
+    private record Sealed(String topic, ActivationBatch batch, long reservedBytes) {
+        static final Sealed STOP = new Sealed("", null, 0);
+    }
+
+    public ActivationPublisher(PublisherOptions options) {
+        this(options, null);
+    }
+
+    /** Also binds the publisher's meters to {@code registry} (may be null). */
+    public ActivationPublisher(PublisherOptions options, MeterRegistry registry) {
+        this.options = options;
+        int producerId = options.producerId() >= 0 ? options.producerId() : SequenceIds.randomProducerId();
+        this.sequenceIds = new SequenceIds(producerId);
+        this.instanceId = String.format("livesae-producer-%04x", producerId);
+        this.key = options.keyByProducer() ? instanceId.getBytes(StandardCharsets.UTF_8) : null;
+        this.metrics = new PublisherMetrics(this::bufferedBytes);
+        if (registry != null) {
+            metrics.bindTo(registry);
+        }
+        this.serializer = new ActivationBatchSerializer(WireAllocator.root());
+        this.producer = new KafkaProducer<>(kafkaProperties(options, instanceId), new ByteArraySerializer(), serializer);
+        this.sender = new Thread(this::sendLoop, instanceId + "-sender");
+        sender.setDaemon(true);
+        sender.start();
+        log.info("{} publishing model {} to {} ({} rows / {} bytes / {} ms batches, {}, buffer {} bytes, on full {})",
+                instanceId, options.model(), options.bootstrapServers(), options.batchRows(), options.batchBytes(),
+                options.linger().toMillis(), options.compression().kafkaName(), options.maxBufferedBytes(), options.onFull());
+    }
+
+    static Properties kafkaProperties(PublisherOptions o, String clientId) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, o.bootstrapServers());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, o.compression().kafkaName());
+        // records are already batched by rows/bytes/linger here; Kafka only needs to ship them
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+        long record = o.batchBytes() + 64L * 1024;
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Long.toString(Math.max(16 * 1024, record)));
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Long.toString(Math.max(1024 * 1024, record)));
+        // this publisher bounds what is outstanding; Kafka's own buffer must hold at least that much
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(32L << 20, o.maxBufferedBytes() + 4 * record)));
+        p.putAll(o.kafka());
+        return p;
+    }
+
+    public PublisherOptions options() {
+        return options;
+    }
+
+    /** Sequence ids of this run: {@code (producerId << 47) | counter}; see {@link SequenceIds}. */
+    public SequenceIds sequenceIds() {
+        return sequenceIds;
+    }
+
+    /** Client id and (UTF-8) record key: {@code livesae-producer-<producer id as 4 hex digits>}. */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** The publisher's meters; bind them to further registries. */
+    public MeterBinder metrics() {
+        return metrics;
+    }
+
+    /**
+     * Publishes {@code rows = sequenceIds.length} rows of one hookpoint: {@code activations} is row-major
+     * [rows, d], d the same on every call for a hookpoint; {@code tokenIds} may be null. The arrays are
+     * copied, so the caller may reuse them.
+     *
+     * @return true if all rows were accepted; false if (under DROP) the buffer was full and the rows from
+     *     the first that did not fit on were dropped and counted
+     */
+    public boolean publish(String hookpoint, long[] sequenceIds, int[] positions, int[] tokenIds, float[] activations) {
+        int rows = sequenceIds.length;
+        if (positions.length != rows || (tokenIds != null && tokenIds.length != rows)) {
+            throw new IllegalArgumentException("publish " + hookpoint + ": sequenceIds, positions and tokenIds must have "
+                    + rows + " entries (got " + positions.length + ", " + (tokenIds == null ? "null" : tokenIds.length) + ")");
+        }
+        if (rows == 0) {
+            return true;
+        }
+        if (activations.length == 0 || activations.length % rows != 0) {
+            throw new IllegalArgumentException("publish " + hookpoint + ": activations length " + activations.length
+                    + " is not rows (" + rows + ") x d");
+        }
+        int d = activations.length / rows;
+        ensureOpen();
+        Accumulator acc = accumulator(hookpoint, d);
+        long rowBytes = 4L * d + ROW_OVERHEAD_BYTES;
+        int done = 0;
+        while (done < rows) {
+            int n = Math.min(rows - done, acc.capacity);
+            if (!reserve(n * rowBytes)) {
+                metrics.hook(hookpoint).dropped.add(rows - done);
+                return false;
+            }
+            synchronized (accumulators) {
+                for (int copied = 0; copied < n; ) {
+                    int k = acc.append(sequenceIds, positions, tokenIds, activations, done + copied, n - copied);
+                    copied += k;
+                    if (acc.rows == acc.capacity) {
+                        enqueue(acc.seal(rowBytes));
+                    }
+                }
+            }
+            acceptedRows.add(n);
+            done += n;
+        }
+        return true;
+    }
+
+    /** Publishes a whole batch under its own hookpoint (its model must be this publisher's). */
+    public boolean publish(ActivationBatch batch) {
+        if (!batch.meta().model().equals(options.model())) {
+            throw new IllegalArgumentException("batch model " + batch.meta().model() + " is not this publisher's model " + options.model());
+        }
+        return publish(batch.meta().hookpoint(), batch.sequenceIds(), batch.positions(), batch.tokenIds(), batch.activations());
+    }
+
+    /**
+     * Seals every partial batch and waits until all accepted rows are acknowledged (or failed).
+     *
+     * @return false if that did not happen within {@code timeout}
+     */
+    public boolean flush(Duration timeout) {
+        sealAll();
+        return awaitEmpty(timeout);
+    }
+
+    public PublisherStats stats() {
+        long tokens = 0;
+        long bytes = 0;
+        long batches = 0;
+        long dropped = 0;
+        long errors = 0;
+        for (PublisherMetrics.Hook h : metrics.hooks().values()) {
+            tokens += h.tokens.sum();
+            bytes += h.bytes.sum();
+            batches += h.batches.sum();
+            dropped += h.dropped.sum();
+            errors += h.errors.sum();
+        }
+        return new PublisherStats(acceptedRows.sum(), tokens, bytes, batches, dropped, errors, bufferedBytes());
+    }
+
+    /** Bytes accepted and not yet acknowledged (or failed). */
+    public long bufferedBytes() {
+        bufferLock.lock();
+        try {
+            return bufferedBytes;
+        } finally {
+            bufferLock.unlock();
+        }
+    }
+
+    /** Threads currently blocked in {@link #publish} waiting for buffer space (BLOCK mode). */
+    public int waitingPublishers() {
+        bufferLock.lock();
+        try {
+            return waiting;
+        } finally {
+            bufferLock.unlock();
+        }
+    }
+
+    /** Publishes everything accepted so far (up to {@code closeTimeout}), then closes the Kafka producer. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        bufferLock.lock();
+        try {
+            spaceFreed.signalAll(); // blocked publishers fail with "closed"
+        } finally {
+            bufferLock.unlock();
+        }
+        long deadline = System.nanoTime() + options.closeTimeout().toNanos();
+        sealAll();
+        queue.add(Sealed.STOP);
+        boolean drained = awaitEmpty(options.closeTimeout());
+        try {
+            sender.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long left = Math.max(0, deadline - System.nanoTime());
+        producer.close(Duration.ofNanos(left));
+        serializer.close();
+        PublisherStats s = stats();
+        if (!drained) {
+            log.warn("{} closed before Kafka acknowledged {} buffered bytes (closeTimeout {})", instanceId, s.bufferedBytes(), options.closeTimeout());
+        }
+        log.info("{} closed: {} rows accepted, {} acknowledged in {} batches ({} bytes), {} dropped, {} failed batches",
+                instanceId, s.acceptedRows(), s.ackedRows(), s.ackedBatches(), s.ackedBytes(), s.droppedRows(), s.failedBatches());
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(instanceId + " is closed");
+        }
+    }
+
+    private Accumulator accumulator(String hookpoint, int d) {
+        synchronized (accumulators) {
+            Accumulator acc = accumulators.get(hookpoint);
+            if (acc == null) {
+                ActivationMeta meta = new ActivationMeta(options.model(), hookpoint, d);
+                long rowBytes = 4L * d + ROW_OVERHEAD_BYTES;
+                int capacity = (int) Math.max(1, Math.min(options.batchRows(), options.batchBytes() / rowBytes));
+                acc = new Accumulator(Topics.activations(options.model(), hookpoint), meta, capacity);
+                accumulators.put(hookpoint, acc);
+                metrics.hook(hookpoint);
+            } else if (acc.meta.dIn() != d) {
+                throw new IllegalArgumentException("publish " + hookpoint + ": d is " + d + " but earlier batches of this hookpoint had d "
+                        + acc.meta.dIn());
+            }
+            return acc;
+        }
+    }
+
+    /** Takes {@code bytes} from the buffer account; false if DROP and they do not fit. */
+    private boolean reserve(long bytes) {
+        bufferLock.lock();
+        try {
+            while (bufferedBytes > 0 && bufferedBytes + bytes > options.maxBufferedBytes()) {
+                if (options.onFull() == OnFull.DROP) {
+                    return false;
+                }
+                waiting++;
+                try {
+                    // partial batches hold buffer space too: let them go now rather than after linger
+                    sealAll();
+                    spaceFreed.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for publisher buffer space", e);
+                } finally {
+                    waiting--;
+                }
+                ensureOpen();
+            }
+            bufferedBytes += bytes;
+            return true;
+        } finally {
+            bufferLock.unlock();
+        }
+    }
+
+    private void release(long bytes) {
+        bufferLock.lock();
+        try {
+            bufferedBytes -= bytes;
+            spaceFreed.signalAll();
+        } finally {
+            bufferLock.unlock();
+        }
+    }
+
+    private boolean awaitEmpty(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        bufferLock.lock();
+        try {
+            while (bufferedBytes > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                spaceFreed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            bufferLock.unlock();
+        }
+    }
+
+    private void sealAll() {
+        synchronized (accumulators) {
+            for (Accumulator acc : accumulators.values()) {
+                if (acc.rows > 0) {
+                    enqueue(acc.seal(4L * acc.meta.dIn() + ROW_OVERHEAD_BYTES));
+                }
+            }
+        }
+    }
+
+    private void sealLingering(long now) {
+        long linger = options.linger().toNanos();
+        synchronized (accumulators) {
+            for (Accumulator acc : accumulators.values()) {
+                if (acc.rows > 0 && now - acc.firstRowNanos >= linger) {
+                    enqueue(acc.seal(4L * acc.meta.dIn() + ROW_OVERHEAD_BYTES));
+                }
+            }
+        }
+    }
+
+    private void enqueue(Sealed s) {
+        queue.add(s);
+    }
+
+    private void sendLoop() {
+        long tick = Math.max(1, Math.min(options.linger().toMillis() / 2, 100));
+        try {
+            while (true) {
+                Sealed s = queue.poll(tick, TimeUnit.MILLISECONDS);
+                if (s == Sealed.STOP) {
+                    // close() sealed everything before STOP; send what is left
+                    for (Sealed rest = queue.poll(); rest != null; rest = queue.poll()) {
+                        if (rest != Sealed.STOP) {
+                            send(rest);
+                        }
+                    }
+                    return;
+                }
+                if (s != null) {
+                    send(s);
+                }
+                sealLingering(System.nanoTime());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void send(Sealed s) {
+        PublisherMetrics.Hook hook = metrics.hook(s.batch().meta().hookpoint());
+        ensureTopic(s.topic());
+        long t0 = System.nanoTime();
+        try {
+            producer.send(new ProducerRecord<>(s.topic(), key, s.batch()), (md, error) -> {
+                hook.recordLatency(System.nanoTime() - t0);
+                if (error == null) {
+                    hook.tokens.add(s.batch().rows());
+                    hook.batches.increment();
+                    hook.bytes.add(Math.max(0, md.serializedValueSize()));
+                } else {
+                    failed(hook, s, error);
+                }
+                release(s.reservedBytes());
+            });
+        } catch (RuntimeException e) {
+            failed(hook, s, e);
+            release(s.reservedBytes());
+        }
+    }
+
+    private void failed(PublisherMetrics.Hook hook, Sealed s, Throwable error) {
+        hook.errors.increment();
+        long n = hook.errors.sum();
+        if (n <= 10 || n % 100 == 0) {
+            log.warn("{}: batch of {} rows to {} failed ({} failures so far): {}", instanceId, s.batch().rows(), s.topic(), n, error.toString());
+        }
+    }
+
+    /** Creates the topic once per run if asked to; failures are logged and the send goes ahead. */
+    private void ensureTopic(String topic) {
+        if (!options.createTopics() || !topicsReady.add(topic)) {
+            return;
+        }
+        Map<String, Object> conf = new HashMap<>();
+        conf.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+        conf.put(AdminClientConfig.CLIENT_ID_CONFIG, instanceId + "-admin");
+        try (Admin admin = Admin.create(conf)) {
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(options.topicPartitions()), Optional.empty())))
+                    .all().get(TOPIC_CREATE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            log.info("created topic {} with {} partitions", topic, options.topicPartitions());
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                log.warn("could not create topic {}: {}", topic, e.getCause().toString());
+            }
+        } catch (TimeoutException e) {
+            log.warn("creating topic {} timed out after {}", topic, TOPIC_CREATE_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The open batch of one hookpoint. Guarded by {@code accumulators}. */
+    private static final class Accumulator {
+        final String topic;
+        final ActivationMeta meta;
+        final int capacity;
+        long[] seq;
+        int[] pos;
+        int[] tok;
+        float[] act;
+        boolean anyToken;
+        int rows;
+        long firstRowNanos;
+
+        Accumulator(String topic, ActivationMeta meta, int capacity) {
+            this.topic = topic;
+            this.meta = meta;
+            this.capacity = capacity;
+            fresh();
+        }
+
+        private void fresh() {
+            seq = new long[capacity];
+            pos = new int[capacity];
+            tok = new int[capacity];
+            act = new float[capacity * meta.dIn()];
+            anyToken = false;
+            rows = 0;
+        }
+
+        /** Copies up to n rows from offset; returns how many fit. */
+        int append(long[] sequenceIds, int[] positions, int[] tokenIds, float[] activations, int offset, int n) {
+            int k = Math.min(n, capacity - rows);
+            if (rows == 0) {
+                firstRowNanos = System.nanoTime();
+            }
+            System.arraycopy(sequenceIds, offset, seq, rows, k);
+            System.arraycopy(positions, offset, pos, rows, k);
+            if (tokenIds != null) {
+                System.arraycopy(tokenIds, offset, tok, rows, k);
+                anyToken = true;
+            } else {
+                Arrays.fill(tok, rows, rows + k, ActivationBatch.NO_TOKEN);
+            }
+            int d = meta.dIn();
+            System.arraycopy(activations, offset * d, act, rows * d, k * d);
+            rows += k;
+            return k;
+        }
+
+        Sealed seal(long rowBytes) {
+            int n = rows;
+            ActivationBatch batch = n == capacity
+                    ? new ActivationBatch(meta, seq, pos, anyToken ? tok : null, act)
+                    : new ActivationBatch(meta, Arrays.copyOf(seq, n), Arrays.copyOf(pos, n),
+                            anyToken ? Arrays.copyOf(tok, n) : null, Arrays.copyOf(act, n * meta.dIn()));
+            fresh();
+            return new Sealed(topic, batch, n * rowBytes);
+        }
+    }
+}
