@@ -1,0 +1,43 @@
+package dev.livesae.monitor;
+
+import dev.livesae.wire.DeadLetters;
+import dev.livesae.wire.Topics;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a rejected record into its dead letter: the original key and value bytes, to {@code dlq.<source topic>},
+ * with the wire's {@link DeadLetters} headers; counts it in {@code livesae.records.rejected{component=monitor}}.
+ */
+final class DeadLetterProcessor implements Processor<String, Decoded, byte[], Outbound> {
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProcessor.class);
+
+    private final MonitorMetrics metrics;
+    private ProcessorContext<byte[], Outbound> context;
+
+    DeadLetterProcessor(MonitorMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Outbound> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<String, Decoded> record) {
+        Decoded.Rejected r = (Decoded.Rejected) record.value();
+        RecordMetadata source = context.recordMetadata()
+                .orElseThrow(() -> new IllegalStateException("a rejected record has no source metadata"));
+        metrics.rejected(r.reason());
+        LOG.warn("rejected {}-{}@{}: {} {}", source.topic(), source.partition(), source.offset(), r.reason(), r.detail());
+        var headers = DeadLetters.headers(source.topic(), source.partition(), source.offset(), r.reason(), r.detail(),
+                MonitorMetrics.COMPONENT);
+        context.forward(new Record<>(r.key(), new Outbound(Topics.deadLetter(source.topic()), r.value()),
+                record.timestamp(), headers));
+    }
+}

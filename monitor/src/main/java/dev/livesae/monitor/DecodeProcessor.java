@@ -1,0 +1,73 @@
+package dev.livesae.monitor;
+
+import dev.livesae.wire.CodeBatch;
+import dev.livesae.wire.CodeBatchDeserializer;
+import dev.livesae.wire.DecodeLimits;
+import dev.livesae.wire.RejectReason;
+import dev.livesae.wire.WireAllocator;
+import dev.livesae.wire.WireFormatException;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Decodes raw code records inside the topology so a bad record's bytes and source offset are still at hand:
+ * a valid batch goes on keyed by its stream, anything else becomes {@link Decoded.Rejected}. Beyond the wire
+ * codec's checks (schema, NaN, index range) it rejects negative latent values and negative error terms.
+ */
+final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded> {
+    private ProcessorContext<String, Decoded> context;
+    private CodeBatchDeserializer deserializer;
+
+    @Override
+    public void init(ProcessorContext<String, Decoded> context) {
+        this.context = context;
+        this.deserializer = new CodeBatchDeserializer(WireAllocator.root(), DecodeLimits.defaults());
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        String topic = context.recordMetadata().map(m -> m.topic()).orElse("");
+        Decoded out;
+        String key = null;
+        try {
+            CodeBatch batch = deserializer.deserialize(topic, record.value());
+            String problem = problem(batch);
+            if (problem == null) {
+                key = new StreamKey(batch.meta().saeId(), batch.meta().hookpoint()).storeKey();
+                out = new Decoded.Ok(batch);
+            } else {
+                out = new Decoded.Rejected(record.key(), record.value(), RejectReason.UNEXPECTED_SHAPE, problem);
+            }
+        } catch (WireFormatException e) {
+            out = new Decoded.Rejected(record.key(), record.value(), e.reason(), e.detail());
+        } catch (IllegalArgumentException e) {
+            out = new Decoded.Rejected(record.key(), record.value(), RejectReason.BAD_METADATA, e.getMessage());
+        }
+        context.forward(record.withKey(key).withValue(out));
+    }
+
+    /** Null for a usable batch, else what is wrong with it. */
+    static String problem(CodeBatch b) {
+        float[] v = b.latentValues();
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] < 0f) {
+                return "latent_value " + v[i] + " < 0 at row " + i / b.k();
+            }
+        }
+        for (int r = 0; r < b.rows(); r++) {
+            if (b.reconError()[r] < 0f || b.centeredSqNorm()[r] < 0f) {
+                return "negative recon_error " + b.reconError()[r] + " or centered_sq_norm " + b.centeredSqNorm()[r]
+                        + " at row " + r;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        if (deserializer != null) {
+            deserializer.close();
+        }
+    }
+}

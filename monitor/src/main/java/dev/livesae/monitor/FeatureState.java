@@ -1,0 +1,269 @@
+package dev.livesae.monitor;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import dev.livesae.wire.CodeBatch;
+import dev.livesae.wire.CodeMeta;
+
+/**
+ * The monitor's state for one stream key and dictionary version, the value of the state store
+ * {@value MonitorTopology#STATE_STORE}: the open window, the baseline, the last closed window and each latent's
+ * last firing. Tokens are numbered 0, 1, ... from the first token of the version. Owned by one stream task.
+ */
+final class FeatureState {
+    private static final byte FORMAT = 1;
+
+    final StreamKey key;
+    final String model;
+    final long version;
+    final int dSae;
+    final int k;
+    /** Window size W: the open window closes when it holds exactly this many tokens. */
+    final int capacity;
+
+    long tokensSeen;
+    long windowIndex;
+    int windowTokens;
+    int[] windowCounts;
+    double[] windowSums;
+    final long[] l0Histogram;
+    final float[] reconRatios;
+    int reconTokens;
+    double reconErrorSum;
+    double centeredNormSum;
+
+    BaselineSource baselineSource = BaselineSource.FIRST_TOKENS;
+    long baselineTarget;
+    long baselineTokens;
+    int[] baselineCounts;
+
+    long lastWindowIndex = -1;
+    int lastTokens;
+    int[] lastCounts;
+    double[] lastSums;
+
+    /** Token index of each latent's last firing, -1 if it never fired in this version. */
+    final long[] lastFired;
+
+    private FeatureState(StreamKey key, String model, long version, int dSae, int k, int capacity) {
+        this.key = key;
+        this.model = model;
+        this.version = version;
+        this.dSae = dSae;
+        this.k = k;
+        this.capacity = capacity;
+        windowCounts = new int[dSae];
+        windowSums = new double[dSae];
+        l0Histogram = new long[k + 1];
+        reconRatios = new float[capacity];
+        baselineCounts = new int[dSae];
+        lastCounts = new int[dSae];
+        lastSums = new double[dSae];
+        lastFired = new long[dSae];
+    }
+
+    static FeatureState start(StreamKey key, CodeMeta meta, int windowTokens, long baselineTokens) {
+        FeatureState s = new FeatureState(key, meta.model(), meta.dictionaryVersion(), meta.dSae(), meta.k(), windowTokens);
+        s.baselineTarget = baselineTokens;
+        Arrays.fill(s.lastFired, -1L);
+        return s;
+    }
+
+    /** Whether codes of this batch belong to this state (same version and shape); otherwise the stream rebases. */
+    boolean accepts(CodeMeta meta) {
+        return meta.dictionaryVersion() == version && meta.dSae() == dSae && meta.k() == k;
+    }
+
+    boolean baselineFilling() {
+        return baselineSource == BaselineSource.FIRST_TOKENS && baselineTokens < baselineTarget;
+    }
+
+    boolean baselineReady() {
+        return !baselineFilling();
+    }
+
+    /** Rows that can be added before the open window or the filling baseline reaches its size. */
+    int room(int rowsLeft) {
+        long room = Math.min(rowsLeft, capacity - windowTokens);
+        if (baselineFilling()) {
+            room = Math.min(room, baselineTarget - baselineTokens);
+        }
+        return (int) room;
+    }
+
+    boolean windowFull() {
+        return windowTokens == capacity;
+    }
+
+    /** Adds rows {@code [from, to)} of a batch; the caller keeps {@code to - from <= room(...)}. */
+    void add(CodeBatch batch, int from, int to) {
+        int[] indices = batch.latentIndices();
+        float[] values = batch.latentValues();
+        float[] err = batch.reconError();
+        float[] norm = batch.centeredSqNorm();
+        boolean baseline = baselineFilling();
+        int[] counts = windowCounts;
+        double[] sums = windowSums;
+        long token = tokensSeen;
+        for (int r = from; r < to; r++, token++) {
+            int l0 = 0;
+            int base = r * k;
+            for (int j = base; j < base + k; j++) {
+                float v = values[j];
+                if (v > 0f) {
+                    int i = indices[j];
+                    counts[i]++;
+                    sums[i] += v;
+                    lastFired[i] = token;
+                    l0++;
+                    if (baseline) {
+                        baselineCounts[i]++;
+                    }
+                }
+            }
+            l0Histogram[l0]++;
+            if (norm[r] > 0f) {
+                reconRatios[reconTokens++] = err[r] / norm[r];
+                reconErrorSum += err[r];
+                centeredNormSum += norm[r];
+            }
+        }
+        int n = to - from;
+        tokensSeen += n;
+        windowTokens += n;
+        if (baseline) {
+            baselineTokens += n;
+        }
+    }
+
+    void pin(Baseline pinned, BaselineSource source) {
+        baselineSource = source;
+        baselineTokens = pinned.tokens();
+        baselineTarget = pinned.tokens();
+        baselineCounts = pinned.firingCounts().clone();
+    }
+
+    /** Makes the open window the last closed one and opens an empty window. */
+    void roll() {
+        int[] c = lastCounts;
+        double[] s = lastSums;
+        lastCounts = windowCounts;
+        lastSums = windowSums;
+        lastTokens = windowTokens;
+        lastWindowIndex = windowIndex;
+        Arrays.fill(c, 0);
+        Arrays.fill(s, 0.0);
+        windowCounts = c;
+        windowSums = s;
+        windowTokens = 0;
+        windowIndex++;
+        Arrays.fill(l0Histogram, 0L);
+        reconTokens = 0;
+        reconErrorSum = 0;
+        centeredNormSum = 0;
+    }
+
+    byte[] toBytes() {
+        byte[] sae = key.saeId().getBytes(StandardCharsets.UTF_8);
+        byte[] hook = key.hookpoint().getBytes(StandardCharsets.UTF_8);
+        byte[] mod = model.getBytes(StandardCharsets.UTF_8);
+        long size = 1 + 12L + sae.length + hook.length + mod.length + 8 + 4 * 3 + 8 * 2 + 4
+                + 4L * dSae + 8L * dSae + 8L * (k + 1) + 4 + 4L * reconTokens + 16
+                + 1 + 16 + 4L * dSae + 8 + 4 + 4L * dSae + 8L * dSae + 8L * dSae;
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalStateException("state of " + key + " too large to store: " + size + " bytes");
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) size);
+        b.put(FORMAT);
+        b.putInt(sae.length).put(sae).putInt(hook.length).put(hook).putInt(mod.length).put(mod);
+        b.putLong(version).putInt(dSae).putInt(k).putInt(capacity);
+        b.putLong(tokensSeen).putLong(windowIndex).putInt(windowTokens);
+        for (int c : windowCounts) {
+            b.putInt(c);
+        }
+        for (double s : windowSums) {
+            b.putDouble(s);
+        }
+        for (long h : l0Histogram) {
+            b.putLong(h);
+        }
+        b.putInt(reconTokens);
+        for (int i = 0; i < reconTokens; i++) {
+            b.putFloat(reconRatios[i]);
+        }
+        b.putDouble(reconErrorSum).putDouble(centeredNormSum);
+        b.put((byte) baselineSource.ordinal()).putLong(baselineTarget).putLong(baselineTokens);
+        for (int c : baselineCounts) {
+            b.putInt(c);
+        }
+        b.putLong(lastWindowIndex).putInt(lastTokens);
+        for (int c : lastCounts) {
+            b.putInt(c);
+        }
+        for (double s : lastSums) {
+            b.putDouble(s);
+        }
+        for (long t : lastFired) {
+            b.putLong(t);
+        }
+        if (b.hasRemaining()) {
+            throw new IllegalStateException("state size miscomputed: " + b.remaining() + " bytes left");
+        }
+        return b.array();
+    }
+
+    static FeatureState fromBytes(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        byte format = b.get();
+        if (format != FORMAT) {
+            throw new IllegalArgumentException("unsupported monitor state format " + format);
+        }
+        StreamKey key = new StreamKey(string(b), string(b));
+        String model = string(b);
+        FeatureState s = new FeatureState(key, model, b.getLong(), b.getInt(), b.getInt(), b.getInt());
+        s.tokensSeen = b.getLong();
+        s.windowIndex = b.getLong();
+        s.windowTokens = b.getInt();
+        for (int i = 0; i < s.dSae; i++) {
+            s.windowCounts[i] = b.getInt();
+        }
+        for (int i = 0; i < s.dSae; i++) {
+            s.windowSums[i] = b.getDouble();
+        }
+        for (int i = 0; i <= s.k; i++) {
+            s.l0Histogram[i] = b.getLong();
+        }
+        s.reconTokens = b.getInt();
+        for (int i = 0; i < s.reconTokens; i++) {
+            s.reconRatios[i] = b.getFloat();
+        }
+        s.reconErrorSum = b.getDouble();
+        s.centeredNormSum = b.getDouble();
+        s.baselineSource = BaselineSource.values()[b.get()];
+        s.baselineTarget = b.getLong();
+        s.baselineTokens = b.getLong();
+        for (int i = 0; i < s.dSae; i++) {
+            s.baselineCounts[i] = b.getInt();
+        }
+        s.lastWindowIndex = b.getLong();
+        s.lastTokens = b.getInt();
+        for (int i = 0; i < s.dSae; i++) {
+            s.lastCounts[i] = b.getInt();
+        }
+        for (int i = 0; i < s.dSae; i++) {
+            s.lastSums[i] = b.getDouble();
+        }
+        for (int i = 0; i < s.dSae; i++) {
+            s.lastFired[i] = b.getLong();
+        }
+        return s;
+    }
+
+    private static String string(ByteBuffer b) {
+        byte[] a = new byte[b.getInt()];
+        b.get(a);
+        return new String(a, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,115 @@
+package dev.livesae.monitor;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.livesae.wire.DeadLetterPublisher;
+import dev.livesae.wire.RejectReason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+/**
+ * The monitor's meters. Per stream they are tagged {@code sae_id} and {@code hookpoint} only (never a latent), and
+ * registered when the stream's first batch arrives; rejected records are {@code livesae.records.rejected} tagged
+ * {@code reason} and {@code component=monitor}. Gauges read NaN until their first window.
+ */
+public final class MonitorMetrics implements MeterBinder {
+    public static final String COMPONENT = "monitor";
+
+    private volatile MeterRegistry registry;
+    private final Map<StreamKey, StreamMeters> streams = new ConcurrentHashMap<>();
+    private final Map<RejectReason, Counter> rejected = new ConcurrentHashMap<>();
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        if (this.registry != null && this.registry != registry) {
+            throw new IllegalStateException("MonitorMetrics is already bound to another registry");
+        }
+        this.registry = registry;
+    }
+
+    private MeterRegistry registry() {
+        MeterRegistry r = registry;
+        if (r == null) {
+            throw new IllegalStateException("MonitorMetrics must be bound to a registry before the topology runs");
+        }
+        return r;
+    }
+
+    /** The meters of one stream, registered on first use. */
+    public StreamMeters stream(StreamKey key) {
+        return streams.computeIfAbsent(key, k -> new StreamMeters(registry(), k));
+    }
+
+    public void rejected(RejectReason reason) {
+        rejected.computeIfAbsent(reason, r -> DeadLetterPublisher.rejectedCounter(registry(), r, COMPONENT)).increment();
+    }
+
+    /** Meters of one (sae_id, hookpoint). Gauges read the volatile fields. */
+    public static final class StreamMeters {
+        final Counter tokens;
+        final Counter windowsClosed;
+        final Counter rebases;
+        final DistributionSummary l0;
+        final DistributionSummary reconError;
+        private volatile double psi = Double.NaN;
+        private volatile double js = Double.NaN;
+        private volatile double dead = Double.NaN;
+        private volatile double dense = Double.NaN;
+        private volatile double version = Double.NaN;
+
+        StreamMeters(MeterRegistry r, StreamKey key) {
+            Tags tags = Tags.of("sae_id", key.saeId(), "hookpoint", key.hookpoint());
+            tokens = Counter.builder("livesae.monitor.tokens").baseUnit("tokens").tags(tags)
+                    .description("Code tokens the monitor has counted into windows").register(r);
+            windowsClosed = Counter.builder("livesae.monitor.windows.closed").baseUnit("windows").tags(tags)
+                    .description("Count-based telemetry windows closed").register(r);
+            rebases = Counter.builder("livesae.monitor.baseline.rebases").tags(tags)
+                    .description("Baseline rebases because the dictionary version changed").register(r);
+            l0 = DistributionSummary.builder("livesae.monitor.l0").baseUnit("latents").tags(tags)
+                    .description("Active latents (value > 0) per token, recorded when a window closes").register(r);
+            reconError = DistributionSummary.builder("livesae.monitor.recon.error").baseUnit("ratio").tags(tags)
+                    .description("Per-token unexplained fraction reconError / centeredSqNorm, recorded when a window closes")
+                    .register(r);
+            Gauge.builder("livesae.monitor.drift.psi", this, m -> m.psi).tags(tags)
+                    .description("Population stability index of the last window's latent firing distribution against the baseline")
+                    .register(r);
+            Gauge.builder("livesae.monitor.drift.js", this, m -> m.js).baseUnit("bits").tags(tags)
+                    .description("Jensen-Shannon divergence of the last window's latent firing distribution against the baseline")
+                    .register(r);
+            Gauge.builder("livesae.monitor.dead.latents", this, m -> m.dead).baseUnit("ratio").tags(tags)
+                    .description("Fraction of latents that did not fire within the dead horizon").register(r);
+            Gauge.builder("livesae.monitor.dense.latents", this, m -> m.dense).baseUnit("ratio").tags(tags)
+                    .description("Fraction of latents firing on more than the dense threshold of the last window's tokens")
+                    .register(r);
+            Gauge.builder("livesae.monitor.dictionary.version", this, m -> m.version).tags(tags)
+                    .description("Dictionary version of the codes the monitor is reading").register(r);
+        }
+
+        void version(long v) {
+            version = v;
+        }
+
+        void drift(DriftMath.Scores s) {
+            psi = s == null ? Double.NaN : s.psi();
+            js = s == null ? Double.NaN : s.jsBits();
+        }
+
+        void fractions(double deadFraction, double denseFraction) {
+            dead = deadFraction;
+            dense = denseFraction;
+        }
+
+        public double psi() {
+            return psi;
+        }
+
+        public double js() {
+            return js;
+        }
+    }
+}

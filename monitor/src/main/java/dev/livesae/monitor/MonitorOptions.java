@@ -1,0 +1,128 @@
+package dev.livesae.monitor;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Everything the monitor needs, validated once. Exactly one of {@code topics} (non-empty) and
+ * {@code topicPattern} (non-null) selects the code topics.
+ *
+ * @param bootstrap         Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]
+ * @param topics            code topics to read (e.g. {@code Topics.codes(model, hookpoint)}), or empty
+ * @param topicPattern      regex over topic names (e.g. {@code codes\..*}), or null
+ * @param windowTokens      tokens per window, W (count-based tumbling windows per SAE, hookpoint, version)
+ * @param baselineTokens    tokens of a dictionary version that form its baseline when none is pinned
+ * @param deadHorizonTokens a latent is dead when it has not fired in the last H tokens of its version
+ * @param denseThreshold    a latent is dense when it fires on more than this fraction of a window's tokens
+ * @param topN              features listed in a window summary's {@code topFeatures}
+ * @param baselineFile      a pinned baseline (JSON, {@link Baseline}), or null
+ * @param stateDir          Kafka Streams state directory, or null for a fresh temporary directory
+ * @param applicationId     Kafka Streams application.id (consumer group, internal topic prefix)
+ * @param metricsHost       address the HTTP endpoint binds
+ * @param metricsPort       port of the HTTP endpoint, 0 for any free port
+ */
+public record MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
+                             int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
+                             Path baselineFile, Path stateDir, String applicationId, String metricsHost,
+                             int metricsPort) {
+    public static final int DEFAULT_WINDOW_TOKENS = 50_000;
+    public static final double DEFAULT_DENSE_THRESHOLD = 0.1;
+    public static final int DEFAULT_TOP_N = 20;
+    public static final String DEFAULT_APPLICATION_ID = "livesae-monitor";
+    public static final String DEFAULT_METRICS_HOST = "127.0.0.1";
+    public static final int DEFAULT_METRICS_PORT = 9403;
+    /** The dead horizon is this many windows unless set. */
+    public static final int DEFAULT_DEAD_HORIZON_WINDOWS = 10;
+
+    public MonitorOptions {
+        if (bootstrap == null || bootstrap.isBlank()) {
+            throw new IllegalArgumentException("--bootstrap must be HOST:PORT (got " + bootstrap + ")");
+        }
+        topics = topics == null ? List.of() : List.copyOf(topics);
+        if (topics.isEmpty() == (topicPattern == null)) {
+            throw new IllegalArgumentException("exactly one of --model/--hookpoint, --topic and --topic-pattern must be given"
+                    + " (got topics=" + topics + ", topicPattern=" + topicPattern + ")");
+        }
+        for (String t : topics) {
+            if (t == null || t.isBlank()) {
+                throw new IllegalArgumentException("--topic must be non-blank (got " + topics + ")");
+            }
+        }
+        if (topicPattern != null) {
+            try {
+                Pattern.compile(topicPattern);
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("--topic-pattern must be a regular expression (got " + topicPattern + ")", e);
+            }
+        }
+        if (windowTokens < 1) {
+            throw new IllegalArgumentException("--window-tokens must be >= 1 (got " + windowTokens + ")");
+        }
+        if (baselineTokens < 1) {
+            throw new IllegalArgumentException("--baseline-tokens must be >= 1 (got " + baselineTokens + ")");
+        }
+        if (deadHorizonTokens < 1) {
+            throw new IllegalArgumentException("--dead-horizon-tokens must be >= 1 (got " + deadHorizonTokens + ")");
+        }
+        if (!(denseThreshold > 0.0 && denseThreshold < 1.0)) {
+            throw new IllegalArgumentException("--dense-threshold must be in (0, 1) (got " + denseThreshold + ")");
+        }
+        if (topN < 1 || topN > 10_000) {
+            throw new IllegalArgumentException("--top-n must be in [1, 10000] (got " + topN + ")");
+        }
+        if (applicationId == null || applicationId.isBlank()) {
+            throw new IllegalArgumentException("--application-id must be non-blank (got " + applicationId + ")");
+        }
+        if (metricsHost == null || metricsHost.isBlank()) {
+            throw new IllegalArgumentException("--metrics-host must be non-blank (got " + metricsHost + ")");
+        }
+        if (metricsPort < 0 || metricsPort > 65_535) {
+            throw new IllegalArgumentException("--metrics-port must be in [0, 65535] (got " + metricsPort + ")");
+        }
+    }
+
+    /** Options with every default, reading {@code topics}. */
+    public static MonitorOptions forTopics(String bootstrap, List<String> topics) {
+        return new MonitorOptions(bootstrap, topics, null, DEFAULT_WINDOW_TOKENS, DEFAULT_WINDOW_TOKENS,
+                (long) DEFAULT_DEAD_HORIZON_WINDOWS * DEFAULT_WINDOW_TOKENS, DEFAULT_DENSE_THRESHOLD, DEFAULT_TOP_N,
+                null, null, DEFAULT_APPLICATION_ID, DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT);
+    }
+
+    /** A copy with window W, baseline W and dead horizon 10 W. */
+    public MonitorOptions withWindowTokens(int w) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, w, w, (long) DEFAULT_DEAD_HORIZON_WINDOWS * w,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+    }
+
+    public MonitorOptions withBaselineTokens(int b) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, b, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+    }
+
+    public MonitorOptions withDeadHorizonTokens(long h) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, h,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+    }
+
+    public MonitorOptions withBaselineFile(Path file) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort);
+    }
+
+    public MonitorOptions withApplicationId(String id) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort);
+    }
+
+    public MonitorOptions withMetrics(String host, int port) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port);
+    }
+
+    public MonitorOptions withTopN(int n) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+    }
+}

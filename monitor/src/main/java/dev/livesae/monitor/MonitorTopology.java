@@ -1,0 +1,118 @@
+package dev.livesae.monitor;
+
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+import dev.livesae.wire.Topics;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The monitor's Kafka Streams topology, declared once; {@code MonitorService} runs it and tests drive it with
+ * {@code TopologyTestDriver}.
+ *
+ * <pre>
+ * codes.* (bytes) ─▶ decode ─┬─ rejected ─▶ dead-letter ───────────────┐
+ *                            └─ ok ───────▶ telemetry [monitor-state] ─┴─▶ sink (topic chosen per record):
+ *                                              ▲ reads [monitor-pinned-baselines]    dlq.&lt;source&gt;,
+ * telemetry.baselines (global) ─▶ pinned-baselines                                   telemetry.windows.&lt;m&gt;.&lt;h&gt;,
+ *                                                                                   telemetry.drift.&lt;m&gt;.&lt;h&gt;
+ * </pre>
+ */
+public final class MonitorTopology {
+    /** Per-stream {@link FeatureState}: open window, baseline, last closed window, last firings. */
+    public static final String STATE_STORE = "monitor-state";
+    /** Pinned baselines from {@link Topics#BASELINES}, keyed {@code <saeId>/<dictionaryVersion>}. */
+    public static final String PINNED_STORE = "monitor-pinned-baselines";
+    /** Store values (a state of d_sae=24576 is about 1 MB) are larger than Kafka's 1 MB default. */
+    static final int MAX_MESSAGE_BYTES = 64 << 20;
+
+    private MonitorTopology() {
+    }
+
+    /** The topology {@code main} and tests run. */
+    public static Topology build(MonitorOptions options, MonitorMetrics metrics, TelemetryListener listener) {
+        Baseline fileBaseline = options.baselineFile() == null ? null : Baseline.read(options.baselineFile());
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(STATE_STORE),
+                        Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES))));
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PINNED_STORE),
+                        Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
+                Topics.BASELINES, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("pinned-baselines-source"),
+                PinnedBaselineUpdater::new);
+
+        Consumed<byte[], byte[]> raw = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("codes-source");
+        KStream<byte[], byte[]> codes = options.topicPattern() != null
+                ? builder.stream(Pattern.compile(options.topicPattern()), raw)
+                : builder.stream(options.topics(), raw);
+        KStream<String, Decoded> decoded = codes.process(DecodeProcessor::new, Named.as("decode"));
+        Map<String, KStream<String, Decoded>> branches = decoded.split(Named.as("decoded-"))
+                .branch((k, v) -> v instanceof Decoded.Rejected, Branched.as("rejected"))
+                .defaultBranch(Branched.as("ok"));
+        KStream<byte[], Outbound> deadLetters = branches.get("decoded-rejected")
+                .process(() -> new DeadLetterProcessor(metrics), Named.as("dead-letter"));
+        KStream<byte[], Outbound> telemetry = branches.get("decoded-ok")
+                .process(() -> new TelemetryProcessor(options, metrics, listener, fileBaseline),
+                        Named.as("telemetry"), STATE_STORE);
+        deadLetters.merge(telemetry, Named.as("outbound"))
+                .to((key, value, context) -> value.topic(),
+                        Produced.with(Serdes.ByteArray(), Outbound.serde()).withName("outbound-sink"));
+        return builder.build();
+    }
+
+    /** Streams configuration with the monitor's defaults; {@code overrides} win. */
+    public static Properties streamsConfig(MonitorOptions options, Map<String, ?> overrides) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, options.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
+        p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), MAX_MESSAGE_BYTES);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        if (options.stateDir() != null) {
+            p.put(StreamsConfig.STATE_DIR_CONFIG, options.stateDir().toString());
+        }
+        p.putAll(overrides);
+        return p;
+    }
+
+    /** Keeps the latest document per key of {@link Topics#BASELINES}; a tombstone unpins. */
+    private static final class PinnedBaselineUpdater implements Processor<String, byte[], Void, Void> {
+        private KeyValueStore<String, byte[]> store;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(PINNED_STORE);
+        }
+
+        @Override
+        public void process(Record<String, byte[]> record) {
+            if (record.key() == null) {
+                return;
+            }
+            if (record.value() == null) {
+                store.delete(record.key());
+            } else {
+                store.put(record.key(), record.value());
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package dev.livesae.monitor;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+import dev.livesae.wire.CodeBatch;
+import dev.livesae.wire.CodeMeta;
+import dev.livesae.wire.Topics;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Count-based tumbling windows of W tokens per (saeId, hookpoint, dictionary version), the version's baseline,
+ * and drift. Batches are split at window and baseline boundaries so every window holds exactly W tokens.
+ * The open window lives in memory and is written to the state store when a window closes and every
+ * {@link #CHECKPOINT_INTERVAL} of wall-clock time, so a restart resumes from the store.
+ */
+final class TelemetryProcessor implements Processor<String, Decoded, byte[], Outbound> {
+    static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(5);
+    private static final Logger LOG = LoggerFactory.getLogger(TelemetryProcessor.class);
+
+    private final MonitorOptions options;
+    private final MonitorMetrics metrics;
+    private final TelemetryListener listener;
+    private final Baseline fileBaseline;
+    private final Map<String, FeatureState> states = new HashMap<>();
+    private final Set<String> dirty = new HashSet<>();
+    private final Map<String, Integer> partitions = new HashMap<>();
+    private ProcessorContext<byte[], Outbound> context;
+    private KeyValueStore<String, byte[]> store;
+    private KeyValueStore<String, byte[]> pinned;
+
+    TelemetryProcessor(MonitorOptions options, MonitorMetrics metrics, TelemetryListener listener, Baseline fileBaseline) {
+        this.options = options;
+        this.metrics = metrics;
+        this.listener = listener;
+        this.fileBaseline = fileBaseline;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Outbound> context) {
+        this.context = context;
+        this.store = context.getStateStore(MonitorTopology.STATE_STORE);
+        this.pinned = context.getStateStore(MonitorTopology.PINNED_STORE);
+        context.schedule(CHECKPOINT_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> checkpoint());
+    }
+
+    @Override
+    public void process(Record<String, Decoded> record) {
+        CodeBatch batch = ((Decoded.Ok) record.value()).batch();
+        CodeMeta meta = batch.meta();
+        StreamKey key = new StreamKey(meta.saeId(), meta.hookpoint());
+        String storeKey = record.key();
+        long ts = record.timestamp();
+        warnIfSpreadOverPartitions(storeKey);
+        MonitorMetrics.StreamMeters meters = metrics.stream(key);
+        FeatureState s = state(storeKey);
+        if (s == null || !s.accepts(meta)) {
+            if (s != null) {
+                LOG.info("{}: dictionary version {} -> {} (d_sae {} -> {}); rebasing, {} tokens of the open window dropped",
+                        key, s.version, meta.dictionaryVersion(), s.dSae, meta.dSae(), s.windowTokens);
+                meters.rebases.increment();
+                emit(Topics.drift(meta.model(), key.hookpoint()), key,
+                        DriftEvent.rebase(meta.model(), key, meta.dictionaryVersion(), s.version, s.windowTokens, ts), ts);
+            }
+            s = FeatureState.start(key, meta, options.windowTokens(), options.baselineTokens());
+            states.put(storeKey, s);
+            pinIfAvailable(s, ts);
+            meters.version(meta.dictionaryVersion());
+        }
+        int rows = batch.rows();
+        int r = 0;
+        while (r < rows) {
+            int n = s.room(rows - r);
+            boolean filling = s.baselineFilling();
+            s.add(batch, r, r + n);
+            r += n;
+            if (filling && s.baselineReady()) {
+                emitBaseline(s, ts);
+            }
+            if (s.windowFull()) {
+                close(s, ts, meters);
+            }
+        }
+        meters.tokens.increment(rows);
+        dirty.add(storeKey);
+    }
+
+    private FeatureState state(String storeKey) {
+        FeatureState s = states.get(storeKey);
+        if (s == null) {
+            byte[] stored = store.get(storeKey);
+            if (stored != null) {
+                s = FeatureState.fromBytes(stored);
+                if (s.capacity != options.windowTokens()) {
+                    LOG.warn("{}: stored window size {} differs from --window-tokens {}; starting over",
+                            s.key, s.capacity, options.windowTokens());
+                    s = null;
+                } else {
+                    states.put(storeKey, s);
+                }
+            }
+        }
+        return s;
+    }
+
+    private void pinIfAvailable(FeatureState s, long ts) {
+        if (fileBaseline != null && fileBaseline.matches(s.key, s.version, s.dSae)) {
+            s.pin(fileBaseline, BaselineSource.PINNED_FILE);
+            emitBaseline(s, ts);
+            return;
+        }
+        byte[] doc = pinned.get(Baseline.topicKey(s.key.saeId(), s.version));
+        if (doc == null) {
+            return;
+        }
+        try {
+            Baseline b = Baseline.fromJson(doc);
+            if (b.matches(s.key, s.version, s.dSae)) {
+                s.pin(b, BaselineSource.PINNED_TOPIC);
+                emitBaseline(s, ts);
+            } else {
+                LOG.warn("{}: pinned baseline {} does not match version {} / d_sae {}; ignored",
+                        s.key, b.topicKey(), s.version, s.dSae);
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}: unreadable pinned baseline on {}: {}", s.key, Topics.BASELINES, e.getMessage());
+        }
+    }
+
+    private void close(FeatureState s, long ts, MonitorMetrics.StreamMeters meters) {
+        if (s.baselineSource == BaselineSource.FIRST_TOKENS) {
+            pinIfAvailable(s, ts);
+        }
+        WindowSummary summary = Summaries.window(s, options, ts);
+        emit(Topics.windows(s.model, s.key.hookpoint()), s.key, summary, ts);
+        DriftMath.Scores scores = null;
+        if (summary.drift() != null) {
+            scores = new DriftMath.Scores(summary.drift().psi(), summary.drift().jsBits());
+            DriftEvent event = DriftEvent.drift(s.model, s.key, s.version, s.windowIndex, scores, s.baselineSource,
+                    s.baselineTokens, ts);
+            emit(Topics.drift(s.model, s.key.hookpoint()), s.key, event, ts);
+        }
+        meters.windowsClosed.increment();
+        for (int j = 0; j < s.l0Histogram.length; j++) {
+            for (long c = 0; c < s.l0Histogram[j]; c++) {
+                meters.l0.record(j);
+            }
+        }
+        for (int i = 0; i < s.reconTokens; i++) {
+            meters.reconError.record(s.reconRatios[i]);
+        }
+        meters.fractions(summary.density().deadFraction(), summary.density().denseFraction());
+        meters.drift(scores);
+        meters.version(s.version);
+        listener.onWindow(summary);
+        s.roll();
+        store.put(s.key.storeKey(), s.toBytes());
+    }
+
+    private void emitBaseline(FeatureState s, long ts) {
+        LOG.info("{}: baseline of version {} set from {} ({} tokens)", s.key, s.version, s.baselineSource.label(),
+                s.baselineTokens);
+        emit(Topics.drift(s.model, s.key.hookpoint()), s.key,
+                DriftEvent.baseline(s.model, s.key, s.version, s.baselineSource, s.baselineTokens, ts), ts);
+    }
+
+    private void emit(String topic, StreamKey key, Object value, long ts) {
+        if (value instanceof DriftEvent e) {
+            listener.onDrift(e);
+        }
+        context.forward(new Record<>(key.saeId().getBytes(StandardCharsets.UTF_8),
+                new Outbound(topic, Json.bytes(value)), ts));
+    }
+
+    private void warnIfSpreadOverPartitions(String storeKey) {
+        context.recordMetadata().ifPresent(m -> {
+            Integer first = partitions.putIfAbsent(storeKey, m.partition());
+            if (first != null && first != m.partition() && first >= 0) {
+                LOG.warn("codes of {} arrive on partitions {} and {}; windows are per task, key code records by saeId",
+                        StreamKey.fromStoreKey(storeKey), first, m.partition());
+                partitions.put(storeKey, -1);
+            }
+        });
+    }
+
+    private void checkpoint() {
+        for (String k : dirty) {
+            FeatureState s = states.get(k);
+            if (s != null) {
+                store.put(k, s.toBytes());
+            }
+        }
+        dirty.clear();
+    }
+
+    @Override
+    public void close() {
+        states.clear();
+    }
+}
