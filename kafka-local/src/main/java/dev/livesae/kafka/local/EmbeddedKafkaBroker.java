@@ -38,6 +38,12 @@ import org.slf4j.LoggerFactory;
  * stops and removes a temporary data directory. Not thread-safe for concurrent lifecycle calls.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
+    /**
+     * Largest record the broker accepts (message.max.bytes, 32 MiB): one record is one Arrow batch, and
+     * 1024 tokens x 768 floats is ~3.2 MB, over Kafka's 1 MiB default. Producers set max.request.size to match.
+     */
+    public static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
 
     static {
         QuietLogging.apply();

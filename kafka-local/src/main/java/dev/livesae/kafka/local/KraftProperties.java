@@ -44,6 +44,9 @@ final class KraftProperties {
         // topics are created explicitly (Admin, Kafka Streams' own internal topic manager), as on a production cluster
         p.put("auto.create.topics.enable", "false");
         p.put("group.initial.rebalance.delay.ms", "0");
+        // one record is one Arrow batch: 1024 tokens x 768 floats is ~3.2 MB, over Kafka's 1 MiB default
+        p.put("message.max.bytes", Integer.toString(EmbeddedKafkaBroker.MAX_MESSAGE_BYTES));
+        p.put("replica.fetch.max.bytes", Integer.toString(EmbeddedKafkaBroker.MAX_MESSAGE_BYTES));
         // a shared 2-core machine: fewer threads and a small log cleaner buffer (Kafka default 128 MiB)
         p.put("num.network.threads", "2");
         p.put("num.io.threads", "4");
