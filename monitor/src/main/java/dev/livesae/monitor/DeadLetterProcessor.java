@@ -1,5 +1,8 @@
 package dev.livesae.monitor;
 
+import java.util.HashSet;
+import java.util.Set;
+
 import dev.livesae.wire.DeadLetters;
 import dev.livesae.wire.Topics;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -17,10 +20,13 @@ final class DeadLetterProcessor implements Processor<String, Decoded, byte[], Ou
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProcessor.class);
 
     private final MonitorMetrics metrics;
+    private final TopicProvisioner topics;
+    private final Set<String> provisioned = new HashSet<>();
     private ProcessorContext<byte[], Outbound> context;
 
-    DeadLetterProcessor(MonitorMetrics metrics) {
+    DeadLetterProcessor(MonitorMetrics metrics, TopicProvisioner topics) {
         this.metrics = metrics;
+        this.topics = topics;
     }
 
     @Override
@@ -37,7 +43,11 @@ final class DeadLetterProcessor implements Processor<String, Decoded, byte[], Ou
         LOG.warn("rejected {}-{}@{}: {} {}", source.topic(), source.partition(), source.offset(), r.reason(), r.detail());
         var headers = DeadLetters.headers(source.topic(), source.partition(), source.offset(), r.reason(), r.detail(),
                 MonitorMetrics.COMPONENT);
-        context.forward(new Record<>(r.key(), new Outbound(Topics.deadLetter(source.topic()), r.value()),
+        String dlq = Topics.deadLetter(source.topic());
+        if (provisioned.add(dlq)) {
+            topics.ensure(Set.of(dlq));
+        }
+        context.forward(new Record<>(r.key(), new Outbound(dlq, r.value()),
                 record.timestamp(), headers));
     }
 }

@@ -4,6 +4,7 @@ import dev.livesae.wire.CodeBatch;
 import dev.livesae.wire.CodeBatchDeserializer;
 import dev.livesae.wire.DecodeLimits;
 import dev.livesae.wire.RejectReason;
+import dev.livesae.wire.Topics;
 import dev.livesae.wire.WireAllocator;
 import dev.livesae.wire.WireFormatException;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -33,6 +34,11 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
         try {
             CodeBatch batch = deserializer.deserialize(topic, record.value());
             String problem = problem(batch);
+            String expected = Topics.codes(batch.meta().model(), batch.meta().hookpoint());
+            if (problem == null && topic.startsWith("codes.") && !topic.equals(expected)) {
+                problem = "codes of model " + batch.meta().model() + " at hookpoint " + batch.meta().hookpoint()
+                        + " belong on " + expected + ", not " + topic;
+            }
             if (problem == null) {
                 key = new StreamKey(batch.meta().saeId(), batch.meta().hookpoint()).storeKey();
                 out = new Decoded.Ok(batch);

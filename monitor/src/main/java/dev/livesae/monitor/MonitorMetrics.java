@@ -78,8 +78,9 @@ public final class MonitorMetrics implements MeterBinder {
             Gauge.builder("livesae.monitor.drift.psi", this, m -> m.psi).tags(tags)
                     .description("Population stability index of the last window's latent firing distribution against the baseline")
                     .register(r);
-            Gauge.builder("livesae.monitor.drift.js", this, m -> m.js).baseUnit("bits").tags(tags)
-                    .description("Jensen-Shannon divergence of the last window's latent firing distribution against the baseline")
+            // JS is in bits (log base 2), but no base unit: promtool lints a "_bits" suffix as a data size.
+            Gauge.builder("livesae.monitor.drift.js", this, m -> m.js).tags(tags)
+                    .description("Jensen-Shannon divergence (bits, log base 2) of the last window's latent firing distribution against the baseline")
                     .register(r);
             Gauge.builder("livesae.monitor.dead.latents", this, m -> m.dead).baseUnit("ratio").tags(tags)
                     .description("Fraction of latents that did not fire within the dead horizon").register(r);

@@ -46,6 +46,12 @@ public final class MonitorTopology {
 
     /** The topology {@code main} and tests run. */
     public static Topology build(MonitorOptions options, MonitorMetrics metrics, TelemetryListener listener) {
+        return build(options, metrics, listener, TopicProvisioner.NONE);
+    }
+
+    /** The topology, creating output topics through {@code topics} before first writing to them. */
+    public static Topology build(MonitorOptions options, MonitorMetrics metrics, TelemetryListener listener,
+                                 TopicProvisioner topics) {
         Baseline fileBaseline = options.baselineFile() == null ? null : Baseline.read(options.baselineFile());
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(STATE_STORE),
@@ -66,9 +72,9 @@ public final class MonitorTopology {
                 .branch((k, v) -> v instanceof Decoded.Rejected, Branched.as("rejected"))
                 .defaultBranch(Branched.as("ok"));
         KStream<byte[], Outbound> deadLetters = branches.get("decoded-rejected")
-                .process(() -> new DeadLetterProcessor(metrics), Named.as("dead-letter"));
+                .process(() -> new DeadLetterProcessor(metrics, topics), Named.as("dead-letter"));
         KStream<byte[], Outbound> telemetry = branches.get("decoded-ok")
-                .process(() -> new TelemetryProcessor(options, metrics, listener, fileBaseline),
+                .process(() -> new TelemetryProcessor(options, metrics, listener, fileBaseline, topics),
                         Named.as("telemetry"), STATE_STORE);
         deadLetters.merge(telemetry, Named.as("outbound"))
                 .to((key, value, context) -> value.topic(),

@@ -32,6 +32,8 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
     private final MonitorMetrics metrics;
     private final TelemetryListener listener;
     private final Baseline fileBaseline;
+    private final TopicProvisioner topics;
+    private final Set<String> provisioned = new HashSet<>();
     private final Map<String, FeatureState> states = new HashMap<>();
     private final Set<String> dirty = new HashSet<>();
     private final Map<String, Integer> partitions = new HashMap<>();
@@ -39,7 +41,9 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
     private KeyValueStore<String, byte[]> store;
     private KeyValueStore<String, byte[]> pinned;
 
-    TelemetryProcessor(MonitorOptions options, MonitorMetrics metrics, TelemetryListener listener, Baseline fileBaseline) {
+    TelemetryProcessor(MonitorOptions options, MonitorMetrics metrics, TelemetryListener listener, Baseline fileBaseline,
+                       TopicProvisioner topics) {
+        this.topics = topics;
         this.options = options;
         this.metrics = metrics;
         this.listener = listener;
@@ -175,6 +179,9 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
     }
 
     private void emit(String topic, StreamKey key, Object value, long ts) {
+        if (provisioned.add(topic)) {
+            topics.ensure(Set.of(topic));
+        }
         if (value instanceof DriftEvent e) {
             listener.onDrift(e);
         }

@@ -1,0 +1,146 @@
+package dev.livesae.monitor;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The monitor's HTTP endpoint: {@code /metrics} (Prometheus text), {@code /health}, {@code /features/{id}} and
+ * {@code /features/top?n=20}. Feature answers come from {@link StateQuery} (Kafka Streams interactive queries);
+ * with more than one stream, {@code ?sae_id=..&hookpoint=..} choose one.
+ */
+final class MonitorHttpServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MonitorHttpServer.class);
+    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+    /** Read access to the stream states. */
+    interface StateQuery {
+        Map<StreamKey, FeatureState> states();
+    }
+
+    /** Health: whether the service is up and a short description. */
+    record Health(boolean up, String state) {
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    MonitorHttpServer(String host, int port, Supplier<String> metrics, StateQuery states, Supplier<Health> health)
+            throws IOException {
+        server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "monitor-http");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/metrics", ex -> respond(ex, 200, PROMETHEUS_TEXT, metrics.get()));
+        server.createContext("/health", ex -> {
+            Health h = health.get();
+            json(ex, h.up() ? 200 : 503, Map.of("status", h.up() ? "UP" : "DOWN", "streams", h.state()));
+        });
+        server.createContext("/features", ex -> features(ex, states));
+        server.start();
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    private static void features(HttpExchange ex, StateQuery query) throws IOException {
+        try {
+            String path = ex.getRequestURI().getPath();
+            Map<String, String> params = params(ex.getRequestURI());
+            String rest = path.startsWith("/features/") ? path.substring("/features/".length()) : "";
+            if (rest.isEmpty() || rest.contains("/")) {
+                json(ex, 404, Map.of("error", "use /features/top?n=20 or /features/{id}"));
+                return;
+            }
+            Map<StreamKey, FeatureState> states = query.states();
+            FeatureState s = choose(states, params);
+            if (s == null) {
+                json(ex, 404, Map.of("error", states.isEmpty() ? "no code batches seen yet"
+                        : "no stream " + params.get("sae_id") + "@" + params.get("hookpoint"), "streams",
+                        states.keySet().stream().map(StreamKey::toString).toList()));
+                return;
+            }
+            if (rest.equals("top")) {
+                json(ex, 200, FeatureViews.top(s, Integer.parseInt(params.getOrDefault("n", "20"))));
+            } else {
+                json(ex, 200, FeatureViews.feature(s, Integer.parseInt(rest)));
+            }
+        } catch (NumberFormatException e) {
+            json(ex, 400, Map.of("error", "not an integer: " + e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            json(ex, 400, Map.of("error", String.valueOf(e.getMessage())));
+        } catch (RuntimeException e) {
+            LOG.warn("feature query failed", e);
+            json(ex, 503, Map.of("error", "state not queryable now: " + e.getMessage()));
+        }
+    }
+
+    private static FeatureState choose(Map<StreamKey, FeatureState> states, Map<String, String> params) {
+        String sae = params.get("sae_id");
+        String hook = params.get("hookpoint");
+        if (sae != null && hook != null) {
+            return states.get(new StreamKey(sae, hook));
+        }
+        var matching = states.entrySet().stream()
+                .filter(e -> (sae == null || e.getKey().saeId().equals(sae))
+                        && (hook == null || e.getKey().hookpoint().equals(hook)))
+                .toList();
+        if (matching.size() > 1) {
+            throw new IllegalArgumentException("several streams match; pass sae_id and hookpoint (streams: "
+                    + matching.stream().map(e -> e.getKey().toString()).toList() + ")");
+        }
+        return matching.isEmpty() ? null : matching.get(0).getValue();
+    }
+
+    private static Map<String, String> params(URI uri) {
+        Map<String, String> out = new HashMap<>();
+        String q = uri.getRawQuery();
+        if (q == null) {
+            return out;
+        }
+        for (String pair : q.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    private static void json(HttpExchange ex, int status, Object body) throws IOException {
+        respond(ex, status, "application/json", new String(Json.bytes(body), StandardCharsets.UTF_8));
+    }
+
+    private static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
