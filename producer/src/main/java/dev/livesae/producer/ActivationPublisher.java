@@ -1,5 +1,7 @@
 package dev.livesae.producer;
 
+import dev.livesae.producer.model.ActivationBlock;
+import dev.livesae.producer.model.ForwardPass;
 import dev.livesae.wire.ActivationBatch;
 import dev.livesae.wire.ActivationBatchSerializer;
 import dev.livesae.wire.ActivationMeta;
@@ -192,6 +194,25 @@ public final class ActivationPublisher implements AutoCloseable {
             done += n;
         }
         return true;
+    }
+
+    /**
+     * Publishes every captured hookpoint of a forward pass, each text under a fresh sequence id (drawn
+     * here, consecutive in text order), with positions and token ids.
+     *
+     * @return the sequence id of the pass's first text; the i-th text has that id + i (rows dropped
+     *     under DROP are counted in {@link #stats()})
+     */
+    public long publish(ForwardPass pass) {
+        long first = sequenceIds.next(pass.sequences());
+        long[] seq = new long[pass.rows()];
+        for (int r = 0; r < seq.length; r++) {
+            seq[r] = first + pass.sequenceIndex()[r];
+        }
+        for (ActivationBlock block : pass.blocks().values()) {
+            publish(block.hookpoint().name(), seq, pass.positions(), pass.tokenIds(), block.values());
+        }
+        return first;
     }
 
     /** Publishes a whole batch under its own hookpoint (its model must be this publisher's). */
