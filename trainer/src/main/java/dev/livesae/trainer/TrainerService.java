@@ -263,6 +263,7 @@ public final class TrainerService implements AutoCloseable {
             if (!assignPartitions()) {
                 return finish(closeables);
             }
+            ensureTopic(Topics.deadLetter(opts.topic()), 1);
             if (model != null) {
                 startOutputs();
             }
@@ -667,7 +668,7 @@ public final class TrainerService implements AutoCloseable {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 << 20));
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20)); // interleave partitions; a larger record still comes whole
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(128 << 20));
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "64");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
