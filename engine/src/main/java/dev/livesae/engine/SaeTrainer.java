@@ -45,6 +45,8 @@ public final class SaeTrainer implements AutoCloseable {
   private final int[] fireCount;
   private final boolean[] deadMask;
   private int cap = -1;
+  /** Test hook: sees the gradients of each step before clipping and the optimizer. */
+  java.util.function.Consumer<Grads> gradientObserver;
   private float[] xs;
   private float[] xc;
   private float[] xhat;
@@ -185,11 +187,13 @@ public final class SaeTrainer implements AutoCloseable {
     long t0 = System.nanoTime();
     // ---- encode
     final float scale = s.inputScale;
-    Parallel.forChunks(rows, 64, (c, from, to) -> {
-      for (int q = from * d; q < to * d; q++) {
-        float v = x[q] * scale;
-        xs[q] = v;
-        xc[q] = v - s.bPre[q % d];
+    Parallel.forChunks(rows, 64, (ch, from, to) -> {
+      for (int r = from; r < to; r++) {
+        for (int c = 0, q = r * d; c < d; c++, q++) {
+          float v = x[q] * scale;
+          xs[q] = v;
+          xc[q] = v - s.bPre[c];
+        }
       }
     });
     int deadCount = 0;
@@ -275,6 +279,9 @@ public final class SaeTrainer implements AutoCloseable {
       SparseBackward.reference(rows, d, n, k, xc, idx, val, gOut, kAux, auxIdx, auxVal, h, s.wEnc, s.wDec, grads);
     }
     double gradNorm = grads.norm();
+    if (gradientObserver != null) {
+      gradientObserver.accept(grads);
+    }
     long t3 = System.nanoTime();
     double backwardMs = (t3 - t2) / 1e6;
     if (!Double.isFinite(gradNorm)) {

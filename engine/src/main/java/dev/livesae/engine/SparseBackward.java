@@ -130,12 +130,23 @@ final class SparseBackward {
     });
   }
 
+  /** Dot product with four independent partial sums (fixed order, so deterministic). */
   static float dot(float[] a, int ao, float[] b, int bo, int len) {
-    float s = 0f;
-    for (int q = 0; q < len; q++) {
-      s += a[ao + q] * b[bo + q];
+    float s0 = 0f;
+    float s1 = 0f;
+    float s2 = 0f;
+    float s3 = 0f;
+    int q = 0;
+    for (; q + 3 < len; q += 4) {
+      s0 += a[ao + q] * b[bo + q];
+      s1 += a[ao + q + 1] * b[bo + q + 1];
+      s2 += a[ao + q + 2] * b[bo + q + 2];
+      s3 += a[ao + q + 3] * b[bo + q + 3];
     }
-    return s;
+    for (; q < len; q++) {
+      s0 += a[ao + q] * b[bo + q];
+    }
+    return (s0 + s1) + (s2 + s3);
   }
 
   static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int len) {

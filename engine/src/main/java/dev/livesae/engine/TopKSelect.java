@@ -19,12 +19,26 @@ final class TopKSelect {
     hi = new int[capacity];
   }
 
-  /** Candidates are all latents 0..n-1 with value max(0, pre[preOff + i] + bias[i]). */
+  /**
+   * Candidates are all latents 0..n-1 with value max(0, pre[preOff + i] + bias[i]).
+   * Pass 1 (vectorisable): split the row into k chunks; the smallest chunk maximum t0 is a lower bound of the
+   * k-th largest value (k distinct elements reach it). Pass 2: only elements &gt;= t0 enter the heap.
+   */
   void selectAll(float[] pre, int preOff, float[] bias, int n, int k, int[] outIdx, float[] outVal, int outOff) {
     size = 0;
     thr = Float.NEGATIVE_INFINITY;
-    for (int i = 0; i < n; i++) {
-      offer(pre[preOff + i] + bias[i], i, k);
+    float t0 = chunkMaxLowerBound(pre, preOff, bias, null, n, k);
+    if (t0 > 0f) {
+      for (int i = 0; i < n; i++) {
+        float v = pre[preOff + i] + bias[i];
+        if (v >= t0) {
+          offer(v, i, k);
+        }
+      }
+    } else {
+      for (int i = 0; i < n; i++) {
+        offer(pre[preOff + i] + bias[i], i, k);
+      }
     }
     emit(size, outIdx, outVal, outOff);
   }
@@ -34,11 +48,41 @@ final class TopKSelect {
                    int[] outIdx, float[] outVal, int outOff) {
     size = 0;
     thr = Float.NEGATIVE_INFINITY;
+    float t0 = chunkMaxLowerBound(pre, preOff, bias, candidates, count, k);
     for (int c = 0; c < count; c++) {
       int i = candidates[c];
-      offer(pre[preOff + i] + bias[i], i, k);
+      float v = pre[preOff + i] + bias[i];
+      if (t0 <= 0f || v >= t0) {
+        offer(v, i, k);
+      }
     }
     emit(size, outIdx, outVal, outOff);
+  }
+
+  /** min over k equal chunks of the candidates of the chunk's max raw value (0 if k &gt;= count). */
+  private static float chunkMaxLowerBound(float[] pre, int preOff, float[] bias, int[] candidates, int count, int k) {
+    if (k >= count) {
+      return 0f;
+    }
+    int chunk = (count + k - 1) / k;
+    float lower = Float.POSITIVE_INFINITY;
+    for (int c0 = 0; c0 < count; c0 += chunk) {
+      int c1 = Math.min(count, c0 + chunk);
+      float m = Float.NEGATIVE_INFINITY;
+      if (candidates == null) {
+        for (int i = c0; i < c1; i++) {
+          m = Math.max(m, pre[preOff + i] + bias[i]);
+        }
+      } else {
+        for (int c = c0; c < c1; c++) {
+          int i = candidates[c];
+          m = Math.max(m, pre[preOff + i] + bias[i]);
+        }
+      }
+      lower = Math.min(lower, m);
+    }
+    // chunks may number fewer than k when chunk sizes round up; then the bound is not valid
+    return Parallel.chunks(count, chunk) >= k && lower > 0f ? lower : 0f;
   }
 
   /** Candidates come in ascending index order, so on equal values the one already held wins. */
