@@ -62,6 +62,7 @@ public final class MonitorService implements AutoCloseable {
             throws IOException {
         this.options = options;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().meterFilter(new KafkaMeterNames());
         MonitorMetrics metrics = new MonitorMetrics();
         metrics.bindTo(registry);
         Map<String, Object> admins = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
