@@ -9,7 +9,8 @@ import java.util.stream.IntStream;
  * chunk order.
  */
 final class Parallel {
-  static final boolean THREADS = !"false".equals(System.getProperty("livesae.engine.threads"));
+  /** Whether chunks may run on the common fork-join pool; tests flip it to prove results do not change. */
+  static volatile boolean threads = !"false".equals(System.getProperty("livesae.engine.threads"));
 
   @FunctionalInterface
   interface Body {
@@ -25,7 +26,7 @@ final class Parallel {
 
   static void forChunks(int n, int grain, Body body) {
     int chunks = chunks(n, grain);
-    if (!THREADS || chunks <= 1) {
+    if (!threads || chunks <= 1) {
       for (int c = 0; c < chunks; c++) {
         body.run(c, c * grain, Math.min(n, (c + 1) * grain));
       }

@@ -63,6 +63,29 @@ class SaeTrainerTest {
   }
 
   @Test
+  void threadedRunIsBitIdenticalToSingleThreadedRun() {
+    float[][] data = batches(8);
+    SaeState threaded;
+    SaeState serial;
+    try (SaeTrainer a = SaeTrainer.create(busyConfig(), data[0], ROWS)) {
+      for (float[] x : data) {
+        a.step(x, ROWS);
+      }
+      threaded = a.state();
+    }
+    Parallel.threads = false;
+    try (SaeTrainer b = SaeTrainer.create(busyConfig(), data[0], ROWS)) {
+      for (float[] x : data) {
+        b.step(x, ROWS);
+      }
+      serial = b.state();
+    } finally {
+      Parallel.threads = true;
+    }
+    assertSameState(threaded, serial);
+  }
+
+  @Test
   void resumedTrainingIsBitIdenticalToUninterruptedTraining(@TempDir Path dir) throws Exception {
     float[][] data = batches(14);
     try (SaeTrainer full = SaeTrainer.create(busyConfig(), data[0], ROWS)) {
