@@ -14,68 +14,37 @@ import java.util.Arrays;
  * gradient then loses its component parallel to the (unit) row. {@link #reference} is the dense version.
  */
 final class SparseBackward {
-  private float[] dpre = new float[0];
-  private float[] dpreAux = new float[0];
-  private float[] bpreRows = new float[0];
   private int[] start = new int[0];
   private int[] order = new int[0];
 
+  /**
+   * Fills {@code gr}. Work per firing (token, latent) entry: one dot product (dL/dpre) and two row updates
+   * (W_dec and W_enc gradients), all against the latent's own rows, which stay in L1 while its entries are
+   * processed. The encoder part of dL/db_pre is {@code -sum_i (dL/db_enc)_i W_enc[i]}, since every entry of
+   * latent i contributes {@code -dpre W_enc[i]}.
+   */
   void backward(int rows, int d, int n, int k, float[] xc, int[] idx, float[] val, float[] gOut,
                 int kAux, int[] auxIdx, float[] auxVal, float[] hOut, float[] wEnc, float[] wDec, Grads gr) {
     final int kA = hOut == null ? 0 : kAux;
     final int mainCount = rows * k;
     final int total = mainCount + rows * kA;
-    if (dpre.length < mainCount) {
-      dpre = new float[mainCount];
-    }
-    if (dpreAux.length < rows * kA) {
-      dpreAux = new float[rows * kA];
-    }
-    if (bpreRows.length < rows * d) {
-      bpreRows = new float[rows * d];
-    }
     if (start.length < n + 1) {
       start = new int[n + 1];
     }
     if (order.length < total) {
       order = new int[total];
     }
-    final float[] dp = dpre;
-    final float[] dpa = dpreAux;
-    final float[] br = bpreRows;
-    // 1. per token: d pre-activation of each selected latent, and the token's share of dL/db_pre
-    Parallel.forChunks(rows, 16, (ch, from, to) -> {
-      for (int r = from; r < to; r++) {
-        int o = r * d;
-        System.arraycopy(gOut, o, br, o, d);
-        for (int j = 0; j < k; j++) {
-          int e = r * k + j;
-          dp[e] = val[e] > 0f ? dot(gOut, o, wDec, idx[e] * d, d) : 0f;
-          axpy(-dp[e], wEnc, idx[e] * d, br, o, d);
-        }
-        for (int j = 0; j < kA; j++) {
-          int e = r * kA + j;
-          dpa[e] = auxVal[e] > 0f ? dot(hOut, o, wDec, auxIdx[e] * d, d) : 0f;
-          axpy(-dpa[e], wEnc, auxIdx[e] * d, br, o, d);
-        }
-      }
-    });
-    // 2. dL/db_pre: sum over tokens in token order, columns on threads
-    Parallel.forChunks(d, 64, (ch, from, to) -> {
-      for (int c = from; c < to; c++) {
-        float s = 0f;
-        for (int r = 0; r < rows; r++) {
-          s += br[r * d + c];
-        }
-        gr.bPre[c] = s;
-      }
-    });
-    // 3. stable counting sort of the firing entries by latent
+    // 1. stable counting sort of the firing entries by latent (main entries first, then AuxK, token order)
     int[] st = start;
     Arrays.fill(st, 0, n + 1, 0);
-    for (int e = 0; e < total; e++) {
-      if (e < mainCount ? val[e] > 0f : auxVal[e - mainCount] > 0f) {
-        st[(e < mainCount ? idx[e] : auxIdx[e - mainCount]) + 1]++;
+    for (int e = 0; e < mainCount; e++) {
+      if (val[e] > 0f) {
+        st[idx[e] + 1]++;
+      }
+    }
+    for (int e = 0; e < rows * kA; e++) {
+      if (auxVal[e] > 0f) {
+        st[auxIdx[e] + 1]++;
       }
     }
     int used = 0;
@@ -88,13 +57,17 @@ final class SparseBackward {
     gr.usedCount = used;
     int[] fill = Arrays.copyOf(st, n);
     int[] ord = order;
-    for (int e = 0; e < total; e++) {
-      if (e < mainCount ? val[e] > 0f : auxVal[e - mainCount] > 0f) {
-        int lat = e < mainCount ? idx[e] : auxIdx[e - mainCount];
-        ord[fill[lat]++] = e;
+    for (int e = 0; e < mainCount; e++) {
+      if (val[e] > 0f) {
+        ord[fill[idx[e]]++] = e;
       }
     }
-    // 4. per used latent: W_dec, W_enc, b_enc gradients, then remove the part parallel to the decoder row
+    for (int e = 0; e < rows * kA; e++) {
+      if (auxVal[e] > 0f) {
+        ord[fill[auxIdx[e]]++] = mainCount + e;
+      }
+    }
+    // 2. per used latent, on threads: dL/dpre per entry, then W_dec, W_enc, b_enc gradients
     Parallel.forChunks(used, 32, (ch, from, to) -> {
       for (int u = from; u < to; u++) {
         int i = gr.used[u];
@@ -103,30 +76,41 @@ final class SparseBackward {
         for (int p = st[i]; p < st[i + 1]; p++) {
           int e = ord[p];
           int r;
-          float coefDec;
-          float coefEnc;
+          float z;
           float[] g;
           if (e < mainCount) {
             r = e / k;
-            coefDec = val[e];
-            coefEnc = dp[e];
+            z = val[e];
             g = gOut;
           } else {
-            int ea = e - mainCount;
-            r = ea / kA;
-            coefDec = auxVal[ea];
-            coefEnc = dpa[ea];
+            r = (e - mainCount) / kA;
+            z = auxVal[e - mainCount];
             g = hOut;
           }
-          axpy(coefDec, g, r * d, gr.wDec, w, d);
-          axpy(coefEnc, xc, r * d, gr.wEnc, w, d);
-          gb += coefEnc;
+          float dpre = dot(g, r * d, wDec, w, d);
+          axpy(z, g, r * d, gr.wDec, w, d);
+          axpy(dpre, xc, r * d, gr.wEnc, w, d);
+          gb += dpre;
         }
         gr.bEnc[i] = gb;
+        // remove the component parallel to the (unit) decoder row
         float par = dot(gr.wDec, w, wDec, w, d);
         axpy(-par, wDec, w, gr.wDec, w, d);
         gr.rowNormSq[i] = sqNorm(gr.wDec, w, d) + sqNorm(gr.wEnc, w, d) + (double) gb * gb;
       }
+    });
+    // 3. dL/db_pre = sum_r gOut[r] - sum_i gBEnc[i] W_enc[i]; columns on threads, fixed summation order
+    final int usedCount = used;
+    Parallel.forChunks(d, 128, (ch, from, to) -> {
+      float[] acc = new float[to - from];
+      for (int r = 0; r < rows; r++) {
+        axpy(1f, gOut, r * d + from, acc, 0, to - from);
+      }
+      for (int u = 0; u < usedCount; u++) {
+        int i = gr.used[u];
+        axpy(-gr.bEnc[i], wEnc, i * d + from, acc, 0, to - from);
+      }
+      System.arraycopy(acc, 0, gr.bPre, from, to - from);
     });
   }
 
