@@ -1,0 +1,163 @@
+package dev.livesae.monitor;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import dev.livesae.wire.Topics;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code sae monitor}: feature telemetry and drift over code topics until Ctrl-C. */
+@Command(name = "monitor", mixinStandardHelpOptions = true,
+        description = {"Kafka Streams feature telemetry over code topics: count-based windows of W tokens per SAE, "
+                + "hookpoint and dictionary version; density, L0, dead/dense fractions, reconstruction error, "
+                + "PSI and Jensen-Shannon drift against a baseline.",
+                "Writes window summaries to telemetry.windows.<model>.<hookpoint>, drift events to "
+                        + "telemetry.drift.<model>.<hookpoint>, bad records to dlq.<topic>; serves /metrics, /health, "
+                        + "/features/{id} and /features/top over HTTP. Runs until Ctrl-C."})
+public final class MonitorCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--model", description = "Model name; with --hookpoint reads topic codes.<model>.<hookpoint>.")
+    String model;
+
+    @Option(names = "--hookpoint", description = "Hookpoint name; with --model reads topic codes.<model>.<hookpoint>.")
+    String hookpoint;
+
+    @Option(names = "--topic", paramLabel = "TOPIC", description = "Code topic to read (repeatable), instead of --model/--hookpoint.")
+    List<String> topics;
+
+    @Option(names = "--topic-pattern", paramLabel = "REGEX", description = "Read every topic matching this regex, e.g. 'codes\\..*'.")
+    String topicPattern;
+
+    @Option(names = "--window-tokens", defaultValue = "" + MonitorOptions.DEFAULT_WINDOW_TOKENS, paramLabel = "W",
+            description = "Tokens per window, per SAE, hookpoint and dictionary version (default: ${DEFAULT-VALUE}).")
+    int windowTokens;
+
+    @Option(names = "--baseline-tokens", paramLabel = "B",
+            description = "First tokens of each dictionary version that form its baseline when none is pinned (default: W).")
+    Integer baselineTokens;
+
+    @Option(names = "--dead-horizon-tokens", paramLabel = "H",
+            description = "A latent is dead if it has not fired in the last H tokens (default: 10 x W).")
+    Long deadHorizonTokens;
+
+    @Option(names = "--dense-threshold", defaultValue = "" + MonitorOptions.DEFAULT_DENSE_THRESHOLD, paramLabel = "F",
+            description = "A latent is dense if it fires on more than this fraction of a window's tokens (default: ${DEFAULT-VALUE}).")
+    double denseThreshold;
+
+    @Option(names = "--top-n", defaultValue = "" + MonitorOptions.DEFAULT_TOP_N, paramLabel = "N",
+            description = "Most frequent features listed in each window summary (default: ${DEFAULT-VALUE}).")
+    int topN;
+
+    @Option(names = "--baseline-file", paramLabel = "FILE",
+            description = "Pinned baseline JSON (saeId, dictionaryVersion, tokens, firingCounts; a window summary works). Default: none.")
+    Path baselineFile;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Kafka Streams state directory (default: a temporary directory deleted at exit).")
+    Path stateDir;
+
+    @Option(names = "--application-id", defaultValue = MonitorOptions.DEFAULT_APPLICATION_ID, paramLabel = "ID",
+            description = "Kafka Streams application.id: consumer group and internal topic prefix (default: ${DEFAULT-VALUE}).")
+    String applicationId;
+
+    @Option(names = "--metrics-port", defaultValue = "" + MonitorOptions.DEFAULT_METRICS_PORT, paramLabel = "PORT",
+            description = "Port of the HTTP endpoint (/metrics, /health, /features); 0 = any free port (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(names = "--metrics-host", defaultValue = MonitorOptions.DEFAULT_METRICS_HOST, paramLabel = "HOST",
+            description = "Address the HTTP endpoint binds (default: ${DEFAULT-VALUE}).")
+    String metricsHost;
+
+    /** Counted down to stop without a JVM shutdown (tests). */
+    final CountDownLatch stopRequested = new CountDownLatch(1);
+
+    /** The options these flags describe; a bad value is a {@link CommandLine.ParameterException} naming its flag. */
+    MonitorOptions options() {
+        boolean modelHook = model != null || hookpoint != null;
+        if (modelHook && (model == null || hookpoint == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--model and --hookpoint must be given together (got --model " + model + ", --hookpoint " + hookpoint + ")");
+        }
+        int sources = (modelHook ? 1 : 0) + (topics != null && !topics.isEmpty() ? 1 : 0) + (topicPattern != null ? 1 : 0);
+        if (sources != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "exactly one of --model/--hookpoint, --topic and --topic-pattern must be given (got " + sources + ")");
+        }
+        if (baselineFile != null && !Files.isReadable(baselineFile)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--baseline-file must be a readable file (got " + baselineFile + ")");
+        }
+        if (windowTokens < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--window-tokens must be >= 1 (got " + windowTokens + ")");
+        }
+        try {
+            List<String> t = modelHook ? List.of(Topics.codes(model, hookpoint)) : topics;
+            MonitorOptions o = new MonitorOptions(bootstrap, t, topicPattern, windowTokens,
+                    baselineTokens == null ? windowTokens : baselineTokens,
+                    deadHorizonTokens == null ? (long) MonitorOptions.DEFAULT_DEAD_HORIZON_WINDOWS * windowTokens : deadHorizonTokens,
+                    denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+            if (baselineFile != null) {
+                Baseline.read(baselineFile);
+            }
+            return o;
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** Kafka clients log their whole configuration at INFO; keep WARN unless the user set a level. */
+    public static void quietKafkaLogs() {
+        for (String logger : new String[] {"org.apache.kafka", "kafka"}) {
+            System.getProperties().putIfAbsent("org.slf4j.simpleLogger.log." + logger, "warn");
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        MonitorOptions options = options();
+        quietKafkaLogs();
+        PrintWriter out = spec.commandLine().getOut();
+        MonitorService service = MonitorService.start(options);
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stopRequested.countDown();
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "monitor-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            out.printf("monitor: reading %s on %s%n", options.topicPattern() != null ? "pattern " + options.topicPattern()
+                    : String.join(",", options.topics()), options.bootstrap());
+            out.printf("monitor: %s/metrics  %s/features/top?n=20  %s/health%n", service.httpUri(), service.httpUri(),
+                    service.httpUri());
+            out.println("Ready");
+            out.flush();
+            stopRequested.await();
+        } finally {
+            service.close();
+            closed.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running
+            }
+        }
+        return 0;
+    }
+}
