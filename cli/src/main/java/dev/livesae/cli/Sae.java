@@ -27,14 +27,27 @@ public final class Sae implements Runnable {
     }
 
     public static CommandLine commandLine() {
+        return commandLine(LayeredDefaults.fromEnvironment(System.getenv()));
+    }
+
+    static CommandLine commandLine(CommandLine.IDefaultValueProvider defaults) {
         CommandLine cl = new CommandLine(new Sae());
+        cl.setDefaultValueProvider(defaults);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setUsageHelpAutoWidth(true);
         return cl;
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cl;
+        try {
+            cl = commandLine();
+        } catch (IllegalArgumentException e) {
+            System.err.println("sae: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.exit(cl.execute(args));
     }
 
     static final class Version implements CommandLine.IVersionProvider {
