@@ -1,6 +1,9 @@
 package dev.livesae.cli;
 
 import dev.livesae.kafka.local.BrokerCommand;
+import dev.livesae.monitor.MonitorCommand;
+import dev.livesae.producer.ProduceCommand;
+import dev.livesae.trainer.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,6 +18,9 @@ import picocli.CommandLine.Spec;
                 "Run 'sae demo' to see the whole pipeline, or 'sae <command> --help' for one part."},
         subcommands = {
                 BrokerCommand.class,
+                ProduceCommand.class,
+                TrainCommand.class,
+                MonitorCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Sae implements Runnable {
