@@ -461,6 +461,7 @@ public final class TrainerService implements AutoCloseable {
         }
         producer.flush();
         if (store != null && loop != null) {
+            long t0 = System.nanoTime();
             TrainerState state = state();
             Path dir = store.write(loop.trainer().step(), tmp -> {
                 loop.writeInto(tmp, model, hookpoint);
@@ -472,8 +473,8 @@ public final class TrainerService implements AutoCloseable {
             lastCheckpoint = dir;
             checkpoints++;
             metrics.checkpointWritten();
-            log.info("checkpoint {} ({}): {} tokens trained, {} buffered, offsets {}", dir.getFileName(), why,
-                    trainedTokens(), loop.pendingRows(), offsets);
+            log.info("checkpoint {} ({}) in {} ms: {} tokens trained, {} buffered, offsets {}", dir.getFileName(), why,
+                    (System.nanoTime() - t0) / 1_000_000, trainedTokens(), loop.pendingRows(), offsets);
         }
         tokensAtCheckpoint = trainedTokens();
         nanosAtCheckpoint = System.nanoTime();
