@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
                 ProduceCommand.class,
                 TrainCommand.class,
                 MonitorCommand.class,
+                DemoCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Sae implements Runnable {

@@ -1,0 +1,259 @@
+package dev.livesae.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import dev.livesae.engine.Sae;
+import dev.livesae.engine.TopKCodes;
+import dev.livesae.kafka.local.BrokerOptions;
+import dev.livesae.kafka.local.EmbeddedKafkaBroker;
+import dev.livesae.monitor.MonitorOptions;
+import dev.livesae.monitor.MonitorService;
+import dev.livesae.monitor.WindowSummary;
+import dev.livesae.producer.ActivationPublisher;
+import dev.livesae.producer.PublisherOptions;
+import dev.livesae.producer.model.ForwardPass;
+import dev.livesae.producer.model.MiniLmModel;
+import dev.livesae.producer.source.EuroparlCorpus;
+import dev.livesae.producer.source.TextLines;
+import dev.livesae.trainer.TrainerOptions;
+import dev.livesae.trainer.TrainerProgress;
+import dev.livesae.trainer.TrainerService;
+import dev.livesae.wire.Topics;
+import io.micrometer.core.instrument.Counter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole pipeline in one process: an embedded broker, MiniLM over Europarl publishing one hookpoint,
+ * the online trainer, the monitor; live progress; at the end the checkpoint and the top features with
+ * the held-out contexts that activate them most. Every part is the production class, wired as in a
+ * deployment, only in one JVM.
+ */
+public final class Demo {
+    private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
+    private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(3);
+
+    /** A feature of the final dictionary, measured on held-out text. */
+    public record FeatureReport(int latent, long fires, double density, double meanActivation, List<String> contexts) {}
+
+    /** What a run did. */
+    public record Report(long tokensProduced, long tokensTrained, long tokensMonitored, TrainerProgress trainer,
+                         Optional<WindowSummary> lastWindow, Path checkpoint, long heldOutTokens,
+                         List<FeatureReport> features, double seconds, boolean interrupted) {}
+
+    private final DemoOptions o;
+    private final PrintStream out;
+    private volatile boolean stopRequested;
+
+    public Demo(DemoOptions options, PrintStream out) {
+        this.o = options;
+        this.out = out;
+    }
+
+    /** Ends production early (Ctrl-C); the run still trains what was sent, checkpoints and reports. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    public Report run() throws Exception {
+        long t0 = System.nanoTime();
+        String model = MiniLmModel.MODEL_NAME;
+        String activations = Topics.activations(model, o.hookpoint());
+        String codes = Topics.codes(model, o.hookpoint());
+        out.printf(Locale.ROOT, "livesae demo: %s %s -> TopK SAE (d_sae=%d, k=%d) on %,d tokens of Europarl text%n",
+                model, o.hookpoint(), o.dSae(), o.k(), o.tokens());
+        try (MiniLmModel minilm = MiniLmModel.load(MiniLmModel.DEFAULT_MAX_LENGTH, 0)) {
+            int dIn = minilm.hookpoint(o.hookpoint()).dIn();
+            try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(BrokerOptions.defaults())) {
+                String bootstrap = broker.bootstrapServers();
+                broker.createTopic(activations, 1);
+                broker.createTopic(codes, 1);
+                broker.createTopic(Topics.deadLetter(activations), 1);
+                out.printf("  broker   %s (embedded KRaft, topics %s -> %s)%n", bootstrap, activations, codes);
+
+                MonitorOptions monitorOptions = MonitorOptions.forTopics(bootstrap, List.of(codes))
+                        .withWindowTokens(o.windowTokens())
+                        .withMetrics("127.0.0.1", o.monitorPort());
+                try (MonitorService monitor = MonitorService.start(monitorOptions)) {
+                    if (!monitor.awaitRunning(Duration.ofSeconds(90))) {
+                        throw new IllegalStateException("the monitor did not reach RUNNING (state " + monitor.state() + ")");
+                    }
+                    out.printf("  monitor  %s/metrics  %s/features/top%n", monitor.httpUri(), monitor.httpUri());
+                    TrainerOptions trainerOptions = TrainerOptions.builder(bootstrap, activations)
+                            .model(model).hookpoint(o.hookpoint())
+                            .checkpointDir(o.dataDir().resolve("checkpoints"))
+                            .dSae(o.dSae()).k(o.k()).batch(o.batch())
+                            .shuffleBuffer(Math.max(o.batch() * 4, 4096))
+                            .promoteEvery(o.promoteEvery())
+                            .metricsPort(o.trainerMetricsPort())
+                            .progressEvery(Duration.ofSeconds(1))
+                            .build();
+                    try (TrainerService trainer = new TrainerService(trainerOptions)) {
+                        trainer.start();
+                        trainer.metricsUrl().ifPresent(u -> out.printf("  trainer  %s (d_in=%d)%n", u, dIn));
+                        return produceTrainReport(minilm, broker, monitor, trainer, t0);
+                    }
+                }
+            }
+        }
+    }
+
+    private Report produceTrainReport(MiniLmModel minilm, EmbeddedKafkaBroker broker, MonitorService monitor,
+                                      TrainerService trainer, long t0) throws Exception {
+        long produced = 0;
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "livesae-demo-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        long[] producedRef = new long[1];
+        ticker.scheduleAtFixedRate(() -> out.println(progressLine(t0, producedRef[0], trainer, monitor)),
+                (long) (o.progressSeconds() * 1000), (long) (o.progressSeconds() * 1000), TimeUnit.MILLISECONDS);
+        TextLines corpus = EuroparlCorpus.lines();
+        try {
+            PublisherOptions publisherOptions = PublisherOptions.defaults(broker.bootstrapServers(), MiniLmModel.MODEL_NAME)
+                    .withTopics(false, 1);
+            try (ActivationPublisher publisher = new ActivationPublisher(publisherOptions)) {
+                Set<String> hooks = Set.of(o.hookpoint());
+                while (!stopRequested && produced < o.tokens() && corpus.hasNext()) {
+                    ForwardPass pass = minilm.forward(corpus.next(o.textsPerPass()), hooks);
+                    publisher.publish(pass);
+                    produced += pass.rows();
+                    producedRef[0] = produced;
+                }
+                if (!publisher.flush(Duration.ofSeconds(60))) {
+                    LOG.warn("the publisher did not drain within 60 s");
+                }
+                produced = publisher.stats().ackedRows();
+                producedRef[0] = produced;
+            }
+            awaitConsumed(trainer, produced);
+            trainer.stop();
+            TrainerProgress last = trainer.finished().get(2, TimeUnit.MINUTES);
+            long monitored = awaitMonitored(monitor, last.codeBatches() > 0 ? last.tokensConsumed() : 0);
+            ticker.shutdownNow();
+            out.println(progressLine(t0, produced, trainer, monitor));
+            Path checkpoint = trainer.lastCheckpoint()
+                    .orElseThrow(() -> new IllegalStateException("the trainer wrote no checkpoint"));
+            Sae sae = Sae.load(checkpoint);
+            TopActivations top = new TopActivations(sae.dSae(), o.contexts(), Long.MAX_VALUE);
+            long heldOut = encodeHeldOut(minilm, corpus, sae, top);
+            List<FeatureReport> features = features(minilm, top, heldOut);
+            Optional<WindowSummary> window = monitor.latestWindows().values().stream()
+                    .filter(w -> w.hookpoint().equals(o.hookpoint())).findFirst();
+            Report report = new Report(produced, last.tokensTrained(), monitored, last, window, checkpoint, heldOut,
+                    features, (System.nanoTime() - t0) / 1e9, stopRequested);
+            printSummary(report, monitor);
+            return report;
+        } finally {
+            ticker.shutdownNow();
+            corpus.close();
+        }
+    }
+
+    /** Waits until the trainer has consumed every produced token (or stalls for the catch-up timeout). */
+    private static void awaitConsumed(TrainerService trainer, long produced) throws InterruptedException {
+        long deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
+        while (trainer.progress().tokensConsumed() + trainer.progress().rejectedRecords() < produced
+                && !trainer.finished().isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+
+    private static long awaitMonitored(MonitorService monitor, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        long seen = monitoredTokens(monitor);
+        while (seen < expected && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            seen = monitoredTokens(monitor);
+        }
+        return seen;
+    }
+
+    private static long monitoredTokens(MonitorService monitor) {
+        return (long) monitor.registry().find("livesae.monitor.tokens").counters().stream().mapToDouble(Counter::count).sum();
+    }
+
+    private long encodeHeldOut(MiniLmModel minilm, TextLines corpus, Sae sae, TopActivations top) {
+        long tokens = 0;
+        long sequenceBase = 0;
+        Set<String> hooks = Set.of(o.hookpoint());
+        for (int done = 0; done < o.heldOutTexts() && corpus.hasNext(); ) {
+            List<String> texts = corpus.next(Math.min(o.textsPerPass(), o.heldOutTexts() - done));
+            ForwardPass pass = minilm.forward(texts, hooks);
+            float[] x = pass.block(o.hookpoint()).values();
+            TopKCodes c = sae.encode(x, pass.rows());
+            long[] seq = new long[pass.rows()];
+            for (int r = 0; r < seq.length; r++) {
+                seq[r] = sequenceBase + pass.sequenceIndex()[r];
+            }
+            top.accept(seq, pass.positions(), pass.tokenIds(), c.indices(), c.values(), c.k());
+            sequenceBase += pass.sequences();
+            tokens += pass.rows();
+            done += texts.size();
+        }
+        return tokens;
+    }
+
+    private List<FeatureReport> features(MiniLmModel minilm, TopActivations top, long heldOut) {
+        List<FeatureReport> out = new ArrayList<>();
+        for (TopActivations.Feature f : top.mostFrequent(o.topFeatures())) {
+            List<String> contexts = new ArrayList<>();
+            for (TopActivations.Example e : f.examples()) {
+                int before = Math.min(e.position(), 8);
+                int[] ids = top.context(e.sequenceId(), e.position(), before, 4);
+                contexts.add(String.format(Locale.ROOT, "%5.2f  %s", e.value(), Snippets.render(minilm.decode(ids), before)));
+            }
+            out.add(new FeatureReport(f.latent(), f.fires(), heldOut == 0 ? 0 : (double) f.fires() / heldOut, f.meanValue(), contexts));
+        }
+        return out;
+    }
+
+    private String progressLine(long t0, long produced, TrainerService trainer, MonitorService monitor) {
+        double s = (System.nanoTime() - t0) / 1e9;
+        TrainerProgress p = trainer.progress();
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                "[%5.0fs] produced %,9d tok (%,.0f/s) | trained %,9d  fvu %.3f  L0 %.1f  dead %.1f%%  dict v%d",
+                s, produced, produced / Math.max(s, 1e-9), p.tokensTrained(), p.fvu(), p.l0(), 100 * p.deadFraction(),
+                p.dictionaryVersion()));
+        monitor.latestWindows().values().stream().filter(w -> w.hookpoint().equals(o.hookpoint())).findFirst()
+                .ifPresent(w -> line.append(w.drift() == null
+                        ? String.format(Locale.ROOT, " | monitor v%d window %d (baseline forming)", w.dictionaryVersion(), w.windowIndex())
+                        : String.format(Locale.ROOT, " | drift v%d PSI %.3f JS %.4f bits", w.dictionaryVersion(), w.drift().psi(),
+                                w.drift().jsBits())));
+        return line.toString();
+    }
+
+    private void printSummary(Report r, MonitorService monitor) {
+        TrainerProgress t = r.trainer();
+        out.println();
+        out.printf(Locale.ROOT, "Summary (%.0f s%s)%n", r.seconds(), r.interrupted() ? ", stopped early" : "");
+        out.printf(Locale.ROOT, "  produced %,d tokens; trained %,d in %,d steps; monitored %,d; rejected records %d%n",
+                r.tokensProduced(), r.tokensTrained(), t.step(), r.tokensMonitored(), t.rejectedRecords());
+        out.printf(Locale.ROOT, "  last step: FVU %.4f, L0 %.1f, dead latents %.2f%%; dictionary version %d%n",
+                t.fvu(), t.l0(), 100 * t.deadFraction(), t.dictionaryVersion());
+        r.lastWindow().ifPresent(w -> out.printf(Locale.ROOT,
+                "  monitor: window %d of v%d, dead %.1f%%, mean L0 %.1f%s%n", w.windowIndex(), w.dictionaryVersion(),
+                100 * w.density().deadFraction(), w.l0().mean(),
+                w.drift() == null ? "" : String.format(Locale.ROOT, ", drift PSI %.3f, JS %.4f bits", w.drift().psi(), w.drift().jsBits())));
+        out.printf("  checkpoint (SAELens layout): %s%n", r.checkpoint());
+        out.printf(Locale.ROOT, "%nTop %d features on %,d held-out tokens (density = share of tokens it fires on;"
+                + " contexts: activation, text with the token in [[ ]]):%n", r.features().size(), r.heldOutTokens());
+        for (FeatureReport f : r.features()) {
+            out.printf(Locale.ROOT, "  #%-5d density %5.2f%%  mean act %.2f%n", f.latent(), 100 * f.density(), f.meanActivation());
+            for (String c : f.contexts()) {
+                out.println("         " + c);
+            }
+        }
+    }
+}

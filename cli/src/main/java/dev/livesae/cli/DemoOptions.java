@@ -1,0 +1,68 @@
+package dev.livesae.cli;
+
+import java.nio.file.Path;
+
+/**
+ * Settings of one demo run; validated here so the command and tests share the checks.
+ *
+ * @param tokens           tokens to produce and train on
+ * @param hookpoint        MiniLM hookpoint whose activations are learned
+ * @param dSae             latents of the SAE
+ * @param k                latents per token
+ * @param batch            trainer minibatch rows
+ * @param promoteEvery     trained tokens between promoted dictionary versions (0: keep version 0)
+ * @param windowTokens     monitor window size in tokens
+ * @param textsPerPass     sentences per model forward pass
+ * @param heldOutTexts     sentences, not trained on, encoded at the end for top-activating contexts
+ * @param topFeatures      features shown in the summary
+ * @param contexts         contexts shown per feature
+ * @param dataDir          where the checkpoint goes
+ * @param trainerMetricsPort Prometheus endpoint of the trainer (0 = any free port, -1 = none)
+ * @param monitorPort      HTTP endpoint of the monitor (/metrics, /features; 0 = any free port)
+ * @param progressSeconds  seconds between progress lines
+ */
+public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery, int windowTokens,
+                          int textsPerPass, int heldOutTexts, int topFeatures, int contexts, Path dataDir,
+                          int trainerMetricsPort, int monitorPort, double progressSeconds) {
+    public DemoOptions {
+        positive("--tokens", tokens);
+        if (hookpoint == null || hookpoint.isBlank()) {
+            throw new IllegalArgumentException("--hookpoint must be a MiniLM hookpoint name (got '" + hookpoint + "')");
+        }
+        positive("--d-sae", dSae);
+        if (k < 1 || k > dSae) {
+            throw new IllegalArgumentException("--k must be in [1, --d-sae=" + dSae + "] (got " + k + ")");
+        }
+        positive("--batch", batch);
+        if (promoteEvery < 0) {
+            throw new IllegalArgumentException("--promote-every must be >= 0 tokens, 0 keeping version 0 (got " + promoteEvery + ")");
+        }
+        positive("--window-tokens", windowTokens);
+        positive("--texts-per-pass", textsPerPass);
+        if (heldOutTexts < 0) {
+            throw new IllegalArgumentException("--held-out-texts must be >= 0 (got " + heldOutTexts + ")");
+        }
+        positive("--top-features", topFeatures);
+        positive("--contexts", contexts);
+        if (dataDir == null) {
+            throw new IllegalArgumentException("--data-dir must be given");
+        }
+        port("--trainer-metrics-port", trainerMetricsPort, true);
+        port("--monitor-port", monitorPort, false);
+        if (!(progressSeconds > 0)) {
+            throw new IllegalArgumentException("--progress-seconds must be > 0 (got " + progressSeconds + ")");
+        }
+    }
+
+    private static void positive(String flag, long v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(flag + " must be >= 1 (got " + v + ")");
+        }
+    }
+
+    private static void port(String flag, int v, boolean allowNone) {
+        if (v < (allowNone ? -1 : 0) || v > 65535) {
+            throw new IllegalArgumentException(flag + " must be in [" + (allowNone ? "-1" : "0") + ", 65535] (got " + v + ")");
+        }
+    }
+}
