@@ -115,5 +115,6 @@ class MonitorCommandTest {
         assertThat(json.get("driver_tokens_per_s").asDouble()).isPositive();
         assertThat(json.get("driver_windows").asLong()).isEqualTo(4);
         assertThat(json.get("broker_tokens_per_s").isNull()).isTrue();
+        assertThat(json.get("noise_psi").asDouble()).isPositive().isLessThan(1.0);
     }
 }

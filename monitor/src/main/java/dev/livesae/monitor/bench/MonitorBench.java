@@ -18,6 +18,7 @@ import dev.livesae.monitor.MonitorOptions;
 import dev.livesae.monitor.MonitorService;
 import dev.livesae.monitor.MonitorTopology;
 import dev.livesae.monitor.TelemetryListener;
+import dev.livesae.monitor.WindowSummary;
 import dev.livesae.wire.CodeBatch;
 import dev.livesae.wire.CodeBatchSerde;
 import dev.livesae.wire.CodeMeta;
@@ -76,19 +77,31 @@ public final class MonitorBench implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "BOTH", description = "DRIVER, BROKER or BOTH (default: ${DEFAULT-VALUE}).")
     Mode mode;
 
+    /**
+     * @param lastPsi PSI of window 1 against the baseline (window 0): two disjoint samples of the same stationary
+     *                synthetic distribution, so this is the sampling-noise floor of PSI for this d_sae, W and L0
+     */
     public record Result(int dSae, int k, int rows, int windowTokens, long tokens, Double driverTokensPerSecond,
-                         Double brokerTokensPerSecond, long driverWindows) {
+                         Double brokerTokensPerSecond, long driverWindows, Double lastPsi, Double lastJsBits) {
         public String json() {
             return String.format(Locale.ROOT, "{\"bench\":\"monitor\",\"d_sae\":%d,\"k\":%d,\"rows_per_record\":%d,"
                             + "\"window_tokens\":%d,\"tokens\":%d,\"driver_tokens_per_s\":%s,\"broker_tokens_per_s\":%s,"
-                            + "\"driver_windows\":%d}", dSae, k, rows, windowTokens, tokens, num(driverTokensPerSecond),
-                    num(brokerTokensPerSecond), driverWindows);
+                            + "\"driver_windows\":%d,\"noise_psi\":%s,\"noise_js_bits\":%s}", dSae, k, rows, windowTokens,
+                    tokens, num(driverTokensPerSecond), num(brokerTokensPerSecond), driverWindows, small(lastPsi),
+                    small(lastJsBits));
         }
 
         private static String num(Double d) {
             return d == null ? "null" : String.format(Locale.ROOT, "%.0f", d);
         }
+
+        private static String small(Double d) {
+            return d == null ? "null" : String.format(Locale.ROOT, "%.5f", d);
+        }
     }
+
+    /** Window 1 of the driver run (compared with baseline window 0). */
+    private volatile WindowSummary last;
 
     @Override
     public Integer call() throws Exception {
@@ -100,7 +113,8 @@ public final class MonitorBench implements Callable<Integer> {
         check(windowTokens >= 1, "--window-tokens must be >= 1 (got " + windowTokens + ")");
         System.out.printf(Locale.ROOT, "monitor bench: synthetic Zipf codes, d_sae=%d k=%d, %d tokens/record, W=%d, %d tokens%n",
                 dSae, k, rows, windowTokens, tokens);
-        List<byte[]> records = records(dSae, k, rows, 16);
+        // distinct records for the first two windows, so window 1 and the baseline are disjoint samples
+        List<byte[]> records = records(dSae, k, rows, (int) Math.min(4096, 2L * windowTokens / rows + 2));
         Double driver = null;
         Double broker = null;
         long[] windows = {0};
@@ -112,7 +126,13 @@ public final class MonitorBench implements Callable<Integer> {
             broker = broker(records);
             System.out.printf(Locale.ROOT, "  embedded broker:    %,.0f tokens/s (MonitorService, from first to last token counted)%n", broker);
         }
-        System.out.println(new Result(dSae, k, rows, windowTokens, tokens, driver, broker, windows[0]).json());
+        WindowSummary w = last;
+        Double psi = w == null || w.drift() == null ? null : w.drift().psi();
+        Double js = w == null || w.drift() == null ? null : w.drift().jsBits();
+        if (psi != null) {
+            System.out.printf(Locale.ROOT, "  window 1 vs baseline, same synthetic distribution (noise floor): PSI %.5f, JS %.5f bits%n", psi, js);
+        }
+        System.out.println(new Result(dSae, k, rows, windowTokens, tokens, driver, broker, windows[0], psi, js).json());
         return 0;
     }
 
@@ -171,7 +191,15 @@ public final class MonitorBench implements Callable<Integer> {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         metrics.bindTo(registry);
         MonitorOptions o = options("unused:9092");
-        try (TopologyTestDriver driver = new TopologyTestDriver(MonitorTopology.build(o, metrics, TelemetryListener.NONE),
+        TelemetryListener keepLast = new TelemetryListener() {
+            @Override
+            public void onWindow(WindowSummary summary) {
+                if (summary.windowIndex() == 1) {
+                    last = summary;
+                }
+            }
+        };
+        try (TopologyTestDriver driver = new TopologyTestDriver(MonitorTopology.build(o, metrics, keepLast),
                 MonitorTopology.streamsConfig(o, Map.of(StreamsConfig.STATE_DIR_CONFIG, state.toString())))) {
             TestInputTopic<byte[], byte[]> in = driver.createInputTopic(Topics.codes(MODEL, HOOK),
                     new ByteArraySerializer(), new ByteArraySerializer());
