@@ -95,6 +95,7 @@ public final class Demo {
                             .dSae(o.dSae()).k(o.k()).batch(o.batch())
                             .shuffleBuffer(Math.max(o.batch() * 4, 4096))
                             .promoteEvery(o.promoteEvery())
+                            .warmupSteps(Math.min(1000, Math.max(1, o.tokens() / o.batch() / 20)))
                             .metricsPort(o.trainerMetricsPort())
                             .progressEvery(Duration.ofSeconds(1))
                             .build();
@@ -145,7 +146,8 @@ public final class Demo {
             out.println(progressLine(t0, produced, trainer, monitor));
             Path checkpoint = trainer.lastCheckpoint()
                     .orElseThrow(() -> new IllegalStateException("the trainer wrote no checkpoint"));
-            Sae sae = Sae.load(checkpoint);
+            // the checkpoint holds the trained weights (engine/) and the last promoted snapshot (dictionary/)
+            Sae sae = Sae.load(checkpoint.resolve("engine"));
             TopActivations top = new TopActivations(sae.dSae(), o.contexts(), Long.MAX_VALUE);
             long heldOut = encodeHeldOut(minilm, corpus, sae, top);
             List<FeatureReport> features = features(minilm, top, heldOut);
@@ -246,7 +248,7 @@ public final class Demo {
                 "  monitor: window %d of v%d, dead %.1f%%, mean L0 %.1f%s%n", w.windowIndex(), w.dictionaryVersion(),
                 100 * w.density().deadFraction(), w.l0().mean(),
                 w.drift() == null ? "" : String.format(Locale.ROOT, ", drift PSI %.3f, JS %.4f bits", w.drift().psi(), w.drift().jsBits())));
-        out.printf("  checkpoint (SAELens layout): %s%n", r.checkpoint());
+        out.printf("  checkpoint: %s (engine/ and dictionary/ are SAELens-layout SAEs)%n", r.checkpoint());
         out.printf(Locale.ROOT, "%nTop %d features on %,d held-out tokens (density = share of tokens it fires on;"
                 + " contexts: activation, text with the token in [[ ]]):%n", r.features().size(), r.heldOutTokens());
         for (FeatureReport f : r.features()) {
