@@ -16,6 +16,7 @@ import dev.livesae.engine.Sae;
 import dev.livesae.engine.TopKCodes;
 import dev.livesae.kafka.local.BrokerOptions;
 import dev.livesae.kafka.local.EmbeddedKafkaBroker;
+import dev.livesae.kafka.local.TopicAdmin;
 import dev.livesae.monitor.MonitorOptions;
 import dev.livesae.monitor.MonitorService;
 import dev.livesae.monitor.WindowSummary;
@@ -74,15 +75,15 @@ public final class Demo {
                 model, o.hookpoint(), o.dSae(), o.k(), o.tokens());
         try (MiniLmModel minilm = MiniLmModel.load(MiniLmModel.DEFAULT_MAX_LENGTH, 0)) {
             int dIn = minilm.hookpoint(o.hookpoint()).dIn();
-            try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(BrokerOptions.defaults())) {
-                String bootstrap = broker.bootstrapServers();
-                broker.createTopic(activations, 1);
-                broker.createTopic(codes, 1);
-                broker.createTopic(Topics.deadLetter(activations), 1);
-                out.printf("  broker   %s (embedded KRaft, topics %s -> %s)%n", bootstrap, activations, codes);
+            try (EmbeddedKafkaBroker broker = o.bootstrap() == null ? EmbeddedKafkaBroker.start(BrokerOptions.defaults()) : null) {
+                String bootstrap = broker != null ? broker.bootstrapServers() : o.bootstrap();
+                TopicAdmin.createTopics(bootstrap, List.of(activations, codes, Topics.deadLetter(activations)), 1);
+                out.printf("  broker   %s (%s, topics %s -> %s)%n", bootstrap, broker != null ? "embedded KRaft" : "external",
+                        activations, codes);
 
                 MonitorOptions monitorOptions = MonitorOptions.forTopics(bootstrap, List.of(codes))
                         .withWindowTokens(o.windowTokens())
+                        .withApplicationId("livesae-demo-" + Long.toHexString(System.nanoTime()))
                         .withMetrics("127.0.0.1", o.monitorPort());
                 try (MonitorService monitor = MonitorService.start(monitorOptions)) {
                     if (!monitor.awaitRunning(Duration.ofSeconds(90))) {
@@ -102,14 +103,14 @@ public final class Demo {
                     try (TrainerService trainer = new TrainerService(trainerOptions)) {
                         trainer.start();
                         trainer.metricsUrl().ifPresent(u -> out.printf("  trainer  %s (d_in=%d)%n", u, dIn));
-                        return produceTrainReport(minilm, broker, monitor, trainer, t0);
+                        return produceTrainReport(minilm, bootstrap, monitor, trainer, t0);
                     }
                 }
             }
         }
     }
 
-    private Report produceTrainReport(MiniLmModel minilm, EmbeddedKafkaBroker broker, MonitorService monitor,
+    private Report produceTrainReport(MiniLmModel minilm, String bootstrap, MonitorService monitor,
                                       TrainerService trainer, long t0) throws Exception {
         long produced = 0;
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -122,7 +123,7 @@ public final class Demo {
                 (long) (o.progressSeconds() * 1000), (long) (o.progressSeconds() * 1000), TimeUnit.MILLISECONDS);
         TextLines corpus = EuroparlCorpus.lines();
         try {
-            PublisherOptions publisherOptions = PublisherOptions.defaults(broker.bootstrapServers(), MiniLmModel.MODEL_NAME)
+            PublisherOptions publisherOptions = PublisherOptions.defaults(bootstrap, MiniLmModel.MODEL_NAME)
                     .withTopics(false, 1);
             try (ActivationPublisher publisher = new ActivationPublisher(publisherOptions)) {
                 Set<String> hooks = Set.of(o.hookpoint());

@@ -73,6 +73,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--progress-seconds", defaultValue = "3", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
     double progressSeconds;
 
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+            description = "Use this Kafka instead of starting an embedded broker (topics are created if missing).")
+    String bootstrap;
+
     @Override
     public Integer call() throws Exception {
         Path dir = dataDir != null ? dataDir
@@ -80,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
         DemoOptions options;
         try {
             options = new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass,
-                    heldOutTexts, topFeatures, contexts, dir, trainerMetricsPort, monitorPort, progressSeconds);
+                    heldOutTexts, topFeatures, contexts, dir, trainerMetricsPort, monitorPort, progressSeconds, bootstrap);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
         }

@@ -16,13 +16,25 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Idempotent topic creation that returns only once every partition has a leader. Shared by both broker kinds. */
-final class TopicAdmin {
+/**
+ * Idempotent topic creation that returns only once every partition has a leader. Shared by both broker
+ * kinds, and by tools that run against any Kafka (the demo with {@code --bootstrap}).
+ */
+public final class TopicAdmin {
 
     static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final long POLL_MILLIS = 50;
 
     private TopicAdmin() {
+    }
+
+    /** Creates each missing topic with {@code partitions} partitions on the cluster at {@code bootstrapServers}. */
+    public static void createTopics(String bootstrapServers, List<String> names, int partitions) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+            for (String name : names) {
+                createTopic(admin, name, partitions, Map.of());
+            }
+        }
     }
 
     static void createTopic(Admin admin, String name, int partitions, Map<String, String> configs) {

@@ -1,0 +1,77 @@
+package dev.livesae.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import dev.livesae.engine.Sae;
+import dev.livesae.kafka.local.KafkaBrokerExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The demo's path at a small size, on the broker the extension provides (embedded here; Testcontainers'
+ * Kafka where a Docker engine exists): real MiniLM activations of Europarl text -> Kafka -> trainer ->
+ * codes -> monitor, then the summary from the checkpoint.
+ */
+class DemoEndToEndTest {
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+    @Test
+    void runsThePipelineOnRealTextAndReportsFeaturesWithContexts(@TempDir Path dir) throws Exception {
+        DemoOptions options = new DemoOptions(3000, "blocks.3.hook_resid_post", 256, 8, 256, 1500, 1000, 16, 40, 5, 2,
+                dir, -1, 0, 1, KAFKA.bootstrapServers());
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        Demo.Report report = new Demo(options, new PrintStream(console, true, StandardCharsets.UTF_8)).run();
+        String printed = console.toString(StandardCharsets.UTF_8);
+
+        assertThat(report.tokensProduced()).isGreaterThanOrEqualTo(3000);
+        assertThat(report.tokensTrained()).as("trained tokens, whole minibatches of 256").isPositive()
+                .isLessThanOrEqualTo(report.tokensProduced());
+        assertThat(report.trainer().rejectedRecords()).isZero();
+        assertThat(report.tokensMonitored()).as("every code row reaches the monitor").isEqualTo(report.trainer().tokensConsumed());
+        assertThat(report.trainer().dictionaryVersion()).as("promoted every 1500 tokens").isGreaterThanOrEqualTo(1);
+        assertThat(report.lastWindow()).isPresent();
+
+        Sae trained = Sae.load(report.checkpoint().resolve("engine"));
+        assertThat(trained.dIn()).isEqualTo(384);
+        assertThat(trained.dSae()).isEqualTo(256);
+        assertThat(Files.exists(report.checkpoint().resolve("dictionary").resolve("cfg.json"))).isTrue();
+
+        assertThat(report.heldOutTokens()).isPositive();
+        assertThat(report.features()).hasSize(5);
+        assertThat(report.features()).allSatisfy(f -> {
+            assertThat(f.fires()).isPositive();
+            assertThat(f.density()).isBetween(0.0, 1.0);
+            assertThat(f.contexts()).isNotEmpty().allSatisfy(c -> assertThat(c).contains("[[").contains("]]"));
+        });
+        assertThat(printed).contains("Summary").contains("Top 5 features").contains("produced");
+    }
+
+    @Test
+    void rejectsBadOptionsNamingTheFlag(@TempDir Path dir) {
+        assertThatThrownBy(() -> new DemoOptions(0, "blocks.3.hook_resid_post", 256, 8, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 0, 1, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--tokens");
+        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 300, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 0, 1, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--k");
+        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 70000, 1, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--monitor-port");
+        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 0, 1, "localhost"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--bootstrap");
+    }
+
+    @Test
+    void rejectsUnknownHookpointBeforeStartingAnything(@TempDir Path dir) {
+        DemoOptions options = new DemoOptions(100, "blocks.9.hook_resid_post", 64, 4, 64, 0, 1000, 16, 0, 1, 1, dir, -1, 0, 1,
+                KAFKA.bootstrapServers());
+        assertThatThrownBy(() -> new Demo(options, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blocks.9.hook_resid_post");
+    }
+}
