@@ -212,6 +212,7 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
 
     @Override
     public void close() {
+        checkpoint(); // the task flushes its stores after closing processors: a clean stop loses nothing
         states.clear();
     }
 }

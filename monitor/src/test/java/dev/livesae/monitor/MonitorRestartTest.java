@@ -1,0 +1,100 @@
+package dev.livesae.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.wire.CodeBatch;
+import dev.livesae.wire.CodeBatchSerde;
+import dev.livesae.wire.CodeMeta;
+import dev.livesae.wire.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A stopped monitor resumes its open window: the second instance starts with an empty state directory, so it
+ * restores the state store from its changelog on the broker.
+ */
+class MonitorRestartTest {
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+    static final String MODEL = "restart-model";
+    static final String HOOK = "blocks.2.hook_resid_post";
+    static final String CODES = Topics.codes(MODEL, HOOK);
+    static final StreamKey KEY = new StreamKey("sae-restart", HOOK);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void openWindowSurvivesARestartThroughTheChangelog() throws Exception {
+        KAFKA.createTopic(CODES, 1);
+        String app = "monitor-restart-" + System.nanoTime();
+        CodeMeta meta = new CodeMeta(KEY.saeId(), 2, MODEL, HOOK, 16, 8, 1);
+        try (CodeBatchSerde serde = new CodeBatchSerde();
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig())) {
+            try (MonitorService first = start(app, tmp.resolve("a"))) {
+                send(producer, serde, Codes.batch(meta, Codes.repeat(6, 0)));   // window 0: 4 x latent 0; 2 open
+                awaitTokens(first, 6);
+            }
+            try (MonitorService second = start(app, tmp.resolve("b"))) {
+                send(producer, serde, Codes.batch(meta, Codes.repeat(2, 7)));   // closes window 1: 2 x 0, 2 x 7
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (second.latestWindow(KEY).isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                WindowSummary w = second.latestWindow(KEY).orElseThrow(() -> new AssertionError("no window after restart"));
+                assertThat(w.windowIndex()).isEqualTo(1);
+                assertThat(w.firstToken()).isEqualTo(4);
+                assertThat(w.firingCounts()).containsExactly(2, 0, 0, 0, 0, 0, 0, 2);
+                assertThat(w.drift().baselineSource()).isEqualTo("first-tokens");
+            }
+        }
+    }
+
+    private static MonitorService start(String app, Path stateDir) throws InterruptedException {
+        MonitorOptions o = MonitorOptions.forTopics(KAFKA.bootstrapServers(), List.of(CODES)).withWindowTokens(4)
+                .withApplicationId(app).withMetrics("127.0.0.1", 0);
+        MonitorService m = MonitorService.start(o, Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString(),
+                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100), TelemetryListener.NONE);
+        assertThat(m.awaitRunning(Duration.ofSeconds(60))).as("state " + m.state()).isTrue();
+        return m;
+    }
+
+    private static void awaitTokens(MonitorService m, double tokens) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            var c = m.registry().find("livesae.monitor.tokens").counter();
+            if (c != null && c.count() >= tokens) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("monitor did not count " + tokens + " tokens");
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> p, CodeBatchSerde serde, CodeBatch b) throws Exception {
+        p.send(new ProducerRecord<>(CODES, serde.serializer().serialize(CODES, b))).get();
+    }
+
+    private static Properties producerConfig() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return p;
+    }
+}
