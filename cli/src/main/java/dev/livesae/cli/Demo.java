@@ -94,7 +94,7 @@ public final class Demo {
                             .model(model).hookpoint(o.hookpoint())
                             .checkpointDir(o.dataDir().resolve("checkpoints"))
                             .dSae(o.dSae()).k(o.k()).batch(o.batch())
-                            .shuffleBuffer(Math.max(o.batch() * 4, 4096))
+                            .shuffleBuffer(o.batch() * 4)
                             .promoteEvery(o.promoteEvery())
                             .warmupSteps(Math.min(1000, Math.max(1, o.tokens() / o.batch() / 20)))
                             .metricsPort(o.trainerMetricsPort())
