@@ -15,15 +15,18 @@ import java.util.Locale;
  * @param lag             records behind the end of the topic, summed over partitions (-1 = unknown yet)
  * @param rejectedRecords records sent to the dead-letter topic (this checkpoint lineage)
  * @param skippedRecords  records skipped by {@code --catch-up latest} (this checkpoint lineage)
+ * @param trainingSeconds wall time from the first trained record of this process to now (or to the end of
+ *                        the final drain)
+ * @param checkpointSeconds wall time this process spent writing checkpoints (flushing outputs included)
  * @param running         false once the service has stopped
  */
 public record TrainerProgress(long tokensTrained, long tokensConsumed, double tokensPerSecond, long step, double fvu,
                               double l0, double deadFraction, long lag, long dictionaryVersion, long checkpoints,
                               long rejectedRecords, long skippedSteps, long skippedRecords, long codeBatches,
-                              boolean running) {
+                              double trainingSeconds, double checkpointSeconds, boolean running) {
 
     public static final TrainerProgress NOT_STARTED =
-            new TrainerProgress(0, 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, -1, 0, 0, 0, 0, 0, 0, false);
+            new TrainerProgress(0, 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, -1, 0, 0, 0, 0, 0, 0, 0, 0, false);
 
     /** One console line, e.g. {@code tokens=1200000 tok/s=48211 fvu=0.084 L0=32.0 dead=0.4% lag=3 ...}. */
     public String line() {

@@ -127,6 +127,9 @@ public final class TrainerService implements AutoCloseable {
     private long lastLagCheck;
     private final AtomicLong codeBatches = new AtomicLong();
     private long lastProgressNanos;
+    private long trainingStartNanos = -1;
+    private long trainingEndNanos = -1;
+    private long checkpointNanos;
     private long tokensAtLastProgress;
 
     /** A service with its own Prometheus registry (served on {@code --metrics-port} if set). */
@@ -309,6 +312,7 @@ public final class TrainerService implements AutoCloseable {
                     tokensConsumed, loop.pendingRows());
             loop.drain();
         }
+        trainingEndNanos = System.nanoTime();
     }
 
     private TrainerProgress finish(List<AutoCloseable> closeables) throws IOException, InterruptedException {
@@ -363,6 +367,9 @@ public final class TrainerService implements AutoCloseable {
             encoder.submit(b, rec.key(), dictionary);
         }
         if (loop != null) {
+            if (trainingStartNanos < 0) {
+                trainingStartNanos = System.nanoTime();
+            }
             loop.offer(b.activations(), b.sequenceIds(), b.positions(), b.rows());
         }
         tokensConsumed += b.rows();
@@ -471,6 +478,7 @@ public final class TrainerService implements AutoCloseable {
                 state.write(tmp);
             });
             lastCheckpoint = dir;
+            checkpointNanos += System.nanoTime() - t0;
             checkpoints++;
             metrics.checkpointWritten();
             log.info("checkpoint {} ({}) in {} ms: {} tokens trained, {} buffered, offsets {}", dir.getFileName(), why,
@@ -712,10 +720,12 @@ public final class TrainerService implements AutoCloseable {
     private TrainerProgress snapshot(boolean running, double rate) {
         StepResult r = loop == null ? null : loop.last();
         long totalRejected = rejected.values().stream().mapToLong(Long::longValue).sum();
+        long end = trainingEndNanos >= 0 ? trainingEndNanos : System.nanoTime();
+        double trainingSeconds = trainingStartNanos < 0 ? 0 : (end - trainingStartNanos) / 1e9;
         return new TrainerProgress(trainedTokens(), tokensConsumed, rate, loop == null ? 0 : loop.trainer().step(),
                 r == null ? Double.NaN : r.fvu(), r == null ? Double.NaN : r.l0(),
                 r == null ? Double.NaN : r.deadFraction(), lag, dictionary == null ? 0 : dictionary.version(),
-                checkpoints, totalRejected, loop == null ? 0 : loop.skippedSteps(), skippedRecords, codeBatches.get(), running);
+                checkpoints, totalRejected, loop == null ? 0 : loop.skippedSteps(), skippedRecords, codeBatches.get(), trainingSeconds, checkpointNanos / 1e9, running);
     }
 
     private void publish(TrainerProgress p) {

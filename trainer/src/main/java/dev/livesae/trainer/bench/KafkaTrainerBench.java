@@ -1,0 +1,299 @@
+package dev.livesae.trainer.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import dev.livesae.engine.SaeConfig;
+import dev.livesae.engine.synthetic.SyntheticFeatures;
+import dev.livesae.kafka.local.BrokerOptions;
+import dev.livesae.kafka.local.EmbeddedKafkaBroker;
+import dev.livesae.trainer.TrainerOptions;
+import dev.livesae.trainer.TrainerProgress;
+import dev.livesae.trainer.TrainerService;
+import dev.livesae.trainer.TrainingLoop;
+import dev.livesae.wire.ActivationBatch;
+import dev.livesae.wire.ActivationBatchCodec;
+import dev.livesae.wire.ActivationMeta;
+import dev.livesae.wire.Topics;
+import dev.livesae.wire.WireAllocator;
+
+/**
+ * {@code sae bench kafka-trainer}: training throughput through Kafka (consume, decode, shuffle, train, codes out)
+ * against the in-memory engine loop (shuffle, train) on the same shapes and the same synthetic superposition
+ * data. The batches are published before the clock starts; the Kafka figure is timed from the first trained
+ * record to the end of the final drain (the version-0 and final checkpoints are outside the window and are
+ * reported separately). The last line is JSON.
+ */
+@Command(name = "kafka-trainer", mixinStandardHelpOptions = true,
+        description = "Tokens/s of the online trainer through Kafka vs the in-memory engine loop, same shapes and data.")
+public final class KafkaTrainerBench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--d", defaultValue = "768", description = "Input width d_in (default: ${DEFAULT-VALUE}).")
+    int d;
+
+    @Option(names = "--n", defaultValue = "24576", description = "Number of latents d_sae (default: ${DEFAULT-VALUE}).")
+    int n;
+
+    @Option(names = "--k", defaultValue = "32", description = "Latents kept per token (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--batch", defaultValue = "4096", description = "Rows per training step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--tokens", defaultValue = "65536",
+            description = "Tokens trained per path (rounded up to whole records) (default: ${DEFAULT-VALUE}).")
+    long tokens;
+
+    @Option(names = "--record-rows", defaultValue = "1024",
+            description = "Rows per Kafka record / ActivationBatch (default: ${DEFAULT-VALUE}).")
+    int recordRows;
+
+    @Option(names = "--shuffle-buffer", defaultValue = "8192",
+            description = "Shuffle buffer rows, same for both paths (default: ${DEFAULT-VALUE}).")
+    int shuffleBuffer;
+
+    @Option(names = "--partitions", defaultValue = "1", description = "Partitions of the bench topic (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--no-codes", description = "Do not encode and publish codes in the Kafka path (default: codes on).")
+    boolean noCodes;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+            description = "Use this broker instead of an embedded one started in-process (default: embedded).")
+    String bootstrap;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of data, SAE and shuffle (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new KafkaTrainerBench()).execute(args));
+    }
+
+    private void require(boolean ok, String message) {
+        if (!ok) {
+            throw new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        require(d >= 1, "--d must be >= 1 (got " + d + ")");
+        require(n >= 1, "--n must be >= 1 (got " + n + ")");
+        require(k >= 1 && k <= n, "--k must be in [1, --n] (got " + k + ")");
+        require(batch >= 1, "--batch must be >= 1 (got " + batch + ")");
+        require(tokens >= batch, "--tokens must be >= --batch (got " + tokens + ")");
+        require(recordRows >= 1 && (long) recordRows * d * 4 <= 30L << 20,
+                "--record-rows must be >= 1 and make records <= 30 MiB (got " + recordRows + ")");
+        require(shuffleBuffer >= 0, "--shuffle-buffer must be >= 0 (got " + shuffleBuffer + ")");
+        require(partitions >= 1, "--partitions must be >= 1 (got " + partitions + ")");
+
+        int records = (int) ((tokens + recordRows - 1) / recordRows);
+        long total = (long) records * recordRows;
+        int m = 4 * d;
+        SyntheticFeatures gen = new SyntheticFeatures(d, m, 0.5, Math.min(1.0, k / (double) m), 0.01f, seed);
+        String data = String.format(Locale.ROOT, "synthetic superposition activations (SyntheticFeatures d=%d m=%d "
+                + "alpha=0.5 mean active features=%.1f seed=%d), %d distinct records of %d rows cycled", d, m,
+                gen.expectedL0(), seed, Math.min(records, 16), recordRows);
+        System.out.println("data: " + data);
+        ActivationMeta meta = new ActivationMeta("bench", "kafka-trainer", d);
+        List<float[]> pool = new ArrayList<>();
+        for (int i = 0; i < Math.min(records, 16); i++) {
+            pool.add(gen.next(recordRows));
+        }
+        SaeConfig cfg = options("127.0.0.1:1", "t", Path.of("unused")).build().saeConfig(d);
+
+        // --- in-memory engine loop (a short untimed warm-up first, so neither path pays for JIT/native init)
+        try (TrainingLoop warm = TrainingLoop.create(cfg, batch, 0, seed, pool.get(0), recordRows)) {
+            for (int i = 0; i < Math.max(1, batch / recordRows); i++) {
+                offer(warm, batchOf(meta, pool, i));
+            }
+        }
+        double memSeconds;
+        long[] memStepNanos = {0};
+        try (TrainingLoop loop = TrainingLoop.create(cfg, batch, shuffleBuffer, seed ^ 0x5DEECE66DL, pool.get(0),
+                recordRows)) {
+            loop.listener((r, rows, nanos) -> memStepNanos[0] += nanos);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < records; i++) {
+                offer(loop, batchOf(meta, pool, i));
+            }
+            loop.drain();
+            memSeconds = (System.nanoTime() - t0) / 1e9;
+            if (loop.trained().count() != total) {
+                throw new IllegalStateException("in-memory path trained " + loop.trained().count() + " of " + total);
+            }
+        }
+        double memTps = total / memSeconds;
+        double memStep = memStepNanos[0] / 1e9;
+        System.out.printf(Locale.ROOT, "in-memory: %d tokens in %.2f s = %.0f tokens/s (engine steps %.2f s)%n", total,
+                memSeconds, memTps, memStep);
+
+        // --- through Kafka
+        EmbeddedKafkaBroker broker = null;
+        Path ckDir = Files.createTempDirectory("livesae-kafka-trainer-bench-");
+        try {
+            String servers = bootstrap;
+            if (servers == null) {
+                broker = EmbeddedKafkaBroker.start(BrokerOptions.defaults());
+                servers = broker.bootstrapServers();
+            }
+            String topic = Topics.activations("bench", "kafka-trainer-" + UUID.randomUUID().toString().substring(0, 8));
+            createTopic(servers, topic);
+            long p0 = System.nanoTime();
+            publish(servers, topic, meta, pool, records);
+            double publishSeconds = (System.nanoTime() - p0) / 1e9;
+            System.out.printf(Locale.ROOT, "published %d records (%d tokens) in %.2f s (untimed)%n", records, total,
+                    publishSeconds);
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            TrainerService service = new TrainerService(options(servers, topic, ckDir).maxTokens(total).build(),
+                    registry);
+            service.onProgress(p -> System.out.println("  kafka: " + p.line()));
+            TrainerProgress last = service.run();
+            if (last.tokensTrained() != total) {
+                throw new IllegalStateException("Kafka path trained " + last.tokensTrained() + " of " + total);
+            }
+            double kafkaSeconds = last.trainingSeconds();
+            double kafkaTps = total / kafkaSeconds;
+            double kafkaStep = registry.get("livesae.trainer.step.duration").timer()
+                    .totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e9;
+            double overhead = 100 * (1 - kafkaTps / memTps);
+            // time on the training thread outside engine steps (consume, decode, shuffle, bookkeeping), beyond
+            // what the in-memory loop spends outside its steps, relative to the in-memory wall time: the cost of
+            // the Kafka path itself, insensitive to how fast the shared CPUs ran the engine in each run
+            double outside = 100 * ((kafkaSeconds - kafkaStep) - (memSeconds - memStep)) / memSeconds;
+            System.out.printf(Locale.ROOT, "kafka:     %d tokens in %.2f s = %.0f tokens/s (engine steps %.2f s; codes %s; "
+                    + "checkpoints outside the window took %.2f s)%n", total, kafkaSeconds, kafkaTps, kafkaStep,
+                    noCodes ? "off" : "on", last.checkpointSeconds());
+            System.out.printf(Locale.ROOT, "kafka path cost: %.1f %% of wall throughput; %.1f %% outside engine steps "
+                    + "(target <= 10 %%); engine steps %.2fx the in-memory run's%n", overhead, outside, kafkaStep / memStep);
+
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("bench", "kafka-trainer");
+            o.put("data", data);
+            o.put("d", d);
+            o.put("n", n);
+            o.put("k", k);
+            o.put("batch", batch);
+            o.put("record_rows", recordRows);
+            o.put("shuffle_buffer", shuffleBuffer);
+            o.put("partitions", partitions);
+            o.put("tokens", total);
+            o.put("codes", !noCodes);
+            o.put("broker", bootstrap == null ? "embedded in-process" : bootstrap);
+            o.put("memory_tokens_per_s", round(memTps));
+            o.put("kafka_tokens_per_s", round(kafkaTps));
+            o.put("kafka_over_memory", round(kafkaTps / memTps));
+            o.put("kafka_cost_percent", round(overhead));
+            o.put("kafka_cost_percent_outside_engine_steps", round(outside));
+            o.put("memory_engine_step_seconds", round(memStep));
+            o.put("kafka_engine_step_seconds", round(kafkaStep));
+            o.put("memory_seconds", round(memSeconds));
+            o.put("kafka_seconds", round(kafkaSeconds));
+            o.put("checkpoint_seconds_outside_window", round(last.checkpointSeconds()));
+            o.put("publish_seconds_untimed", round(publishSeconds));
+            o.put("code_batches", last.codeBatches());
+            o.put("available_processors", Runtime.getRuntime().availableProcessors());
+            o.put("java", System.getProperty("java.version"));
+            System.out.println(o.toString());
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+            deleteTree(ckDir);
+        }
+        return 0;
+    }
+
+    private TrainerOptions.Builder options(String servers, String topic, Path ckDir) {
+        // no periodic checkpoints or promotions inside the timed window: the same work as the in-memory loop
+        // plus Kafka in, decode, and (unless --no-codes) codes out
+        return TrainerOptions.builder(servers, topic).checkpointDir(ckDir).dSae(n).k(k).batch(batch)
+                .shuffleBuffer(shuffleBuffer).seed(seed).checkpointEveryTokens(0).checkpointEvery(Duration.ZERO)
+                .promoteEvery(0).emitCodes(!noCodes).progressEvery(Duration.ofSeconds(10))
+                .maxBatchRows(Math.max(recordRows, 1));
+    }
+
+    private static ActivationBatch batchOf(ActivationMeta meta, List<float[]> pool, int i) {
+        int rows = pool.get(0).length / meta.dIn();
+        long[] seq = new long[rows];
+        int[] pos = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            seq[r] = i;
+            pos[r] = r;
+        }
+        return new ActivationBatch(meta, seq, pos, null, pool.get(i % pool.size()));
+    }
+
+    private static void offer(TrainingLoop loop, ActivationBatch b) {
+        loop.offer(b.activations(), b.sequenceIds(), b.positions(), b.rows());
+    }
+
+    private void createTopic(String servers, String topic) throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        try (Admin admin = Admin.create(p)) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
+                    .configs(java.util.Map.of("max.message.bytes", Integer.toString(32 << 20))))).all().get();
+        }
+    }
+
+    private void publish(String servers, String topic, ActivationMeta meta, List<float[]> pool, int records) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(32 << 20));
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20));
+        try (BufferAllocator alloc = WireAllocator.root().newChildAllocator("kafka-trainer-bench", 0, Long.MAX_VALUE);
+             ActivationBatchCodec codec = new ActivationBatchCodec(alloc);
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+                     new ByteArraySerializer())) {
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(topic, i % partitions, null, codec.encode(batchOf(meta, pool, i))));
+            }
+            producer.flush();
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (java.io.IOException e) {
+            // best effort: a temp dir
+        }
+    }
+
+    private static double round(double v) {
+        return Double.isFinite(v) ? Math.round(v * 1000) / 1000.0 : v;
+    }
+}
