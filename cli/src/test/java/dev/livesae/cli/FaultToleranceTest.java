@@ -183,7 +183,7 @@ class FaultToleranceTest {
             for (Map.Entry<String, Integer> e : expected.entrySet()) {
                 double counted = p.trainer().registry().find("livesae.records.rejected").tag("reason", e.getKey())
                         .counters().stream().mapToDouble(Counter::count).sum();
-                assertThat(counted).as("rejected counter for " + e.getKey()).isEqualTo(e.getValue());
+                assertThat(counted).as("rejected counter for " + e.getKey()).isEqualTo(e.getValue().doubleValue());
             }
             await("monitor saw the good rows' codes", () -> monitoredTokens(p.monitor()) >= goodRows);
         }
