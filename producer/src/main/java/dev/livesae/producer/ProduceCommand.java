@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -97,6 +98,8 @@ public final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "0", description = "stop after this many tokens (rows per hookpoint); 0 = until the source ends "
             + "(synthetic: endless) (default: ${DEFAULT-VALUE})")
     long maxTokens;
+    @Option(names = "--repeat", description = "when the texts / files are used up, start again (stop with --max-tokens or Ctrl-C); not for --stdin")
+    boolean repeat;
     @Option(names = "--batch-rows", defaultValue = "512", description = "rows per Kafka record, 1..1000000 (default: ${DEFAULT-VALUE})")
     int batchRows;
     @Option(names = "--batch-bytes", defaultValue = "900000", description = "max activation bytes per record (default: ${DEFAULT-VALUE})")
@@ -147,8 +150,8 @@ public final class ProduceCommand implements Callable<Integer> {
             }
             return switch (src) {
                 case "minilm" -> runMiniLm(options, metrics);
-                case "synthetic" -> runRows(options, metrics, List.of(synthetic()));
-                default -> runRows(options, metrics, openFiles(src));
+                case "synthetic" -> runRows(options, metrics, List.of(synthetic()), () -> List.of());
+                default -> runRows(options, metrics, openFiles(src), () -> openFiles(src));
             };
         } finally {
             if (metrics != null) {
@@ -247,6 +250,9 @@ public final class ProduceCommand implements Callable<Integer> {
                 if (stdin && !textFiles.isEmpty()) {
                     throw bad("--stdin and --text-file are exclusive");
                 }
+                if (stdin && repeat) {
+                    throw bad("--repeat cannot re-read --stdin");
+                }
                 for (Path f : textFiles) {
                     if (!Files.isReadable(f)) {
                         throw bad("--text-file " + f + ": file not found or not readable");
@@ -268,6 +274,9 @@ public final class ProduceCommand implements Callable<Integer> {
                 }
                 if (hookpoints.size() > 1) {
                     throw bad("--hookpoint: synthetic publishes one hookpoint (got " + hookpoints + ")");
+                }
+                if (repeat) {
+                    throw bad("--repeat does not apply to --source synthetic (it is endless unless --max-tokens is given)");
                 }
             }
             default -> {
@@ -317,25 +326,33 @@ public final class ProduceCommand implements Callable<Integer> {
         }
     }
 
-    private int runRows(PublisherOptions options, MetricsEndpoint metrics, List<RowSource> sources) {
+    private int runRows(PublisherOptions options, MetricsEndpoint metrics, List<RowSource> first, Supplier<List<RowSource>> again) {
         String hook = hookpoints.isEmpty() ? (source.equalsIgnoreCase("synthetic") ? SyntheticActivations.DEFAULT_HOOKPOINT : "replay") : hookpoints.get(0);
         AtomicLong tokens = new AtomicLong();
         try (ActivationPublisher publisher = new ActivationPublisher(options, metrics == null ? null : metrics.registry);
              Progress progress = new Progress(publisher, tokens, Set.of(hook))) {
-            err.printf("publishing %s rows (d=%d) to %s%n", source, sources.get(0).dIn(), Topics.activations(options.model(), hook));
+            err.printf("publishing %s rows (d=%d) to %s%n", source, first.get(0).dIn(), Topics.activations(options.model(), hook));
             RowPublisher rows = new RowPublisher(publisher, hook);
-            for (RowSource s : sources) {
-                try (s) {
-                    while (!progress.stopped() && (maxTokens == 0 || tokens.get() < maxTokens)) {
-                        int want = (int) Math.min(options.batchRows(), maxTokens == 0 ? Long.MAX_VALUE : maxTokens - tokens.get());
-                        RowChunk chunk = s.next(want);
-                        if (chunk == null) {
-                            break;
+            List<RowSource> sources = first;
+            while (true) {
+                long before = tokens.get();
+                for (RowSource s : sources) {
+                    try (s) {
+                        while (!progress.stopped() && (maxTokens == 0 || tokens.get() < maxTokens)) {
+                            int want = (int) Math.min(options.batchRows(), maxTokens == 0 ? Long.MAX_VALUE : maxTokens - tokens.get());
+                            RowChunk chunk = s.next(want);
+                            if (chunk == null) {
+                                break;
+                            }
+                            rows.publish(chunk);
+                            tokens.addAndGet(chunk.rows());
                         }
-                        rows.publish(chunk);
-                        tokens.addAndGet(chunk.rows());
                     }
                 }
+                if (!repeat || tokens.get() == before || progress.stopped() || (maxTokens > 0 && tokens.get() >= maxTokens)) {
+                    break;
+                }
+                sources = again.get();
             }
             progress.finish();
         }
@@ -353,22 +370,32 @@ public final class ProduceCommand implements Callable<Integer> {
                 }
             }
             AtomicLong tokens = new AtomicLong();
-            try (TextLines texts = texts();
-                 ActivationPublisher publisher = new ActivationPublisher(options, metrics == null ? null : metrics.registry);
+            TextLines[] texts = {texts()};
+            try (ActivationPublisher publisher = new ActivationPublisher(options, metrics == null ? null : metrics.registry);
                  Progress progress = new Progress(publisher, tokens, hooks)) {
                 for (String h : hooks) {
                     err.printf("publishing %s (d=%d) to %s%n", h, m.hookpoint(h).dIn(), Topics.activations(options.model(), h));
                 }
+                long textsThisPass = 0;
                 while (!progress.stopped() && (maxTokens == 0 || tokens.get() < maxTokens)) {
-                    List<String> batch = texts.next(textsPerBatch);
+                    List<String> batch = texts[0].next(textsPerBatch);
                     if (batch.isEmpty()) {
-                        break;
+                        if (!repeat || textsThisPass == 0) {
+                            break;
+                        }
+                        texts[0].close();
+                        texts[0] = texts();
+                        textsThisPass = 0;
+                        continue;
                     }
+                    textsThisPass += batch.size();
                     ForwardPass pass = m.forward(batch, hooks);
                     publisher.publish(pass);
                     tokens.addAndGet(pass.rows());
                 }
                 progress.finish();
+            } finally {
+                texts[0].close();
             }
         }
         return 0;

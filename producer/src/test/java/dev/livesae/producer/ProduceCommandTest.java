@@ -136,6 +136,25 @@ class ProduceCommandTest {
     }
 
     @Test
+    void repeatReplaysTheFileUntilMaxTokens() {
+        float[] values = new float[10 * 4];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i;
+        }
+        Path f = dir.resolve("ten.npy");
+        Npy.writeFloat32(f, values, 10, 4);
+        Run run = produce("--source", "npy", "--file", f.toString(), "--bootstrap", KAFKA.bootstrapServers(), "--model", "cmd-repeat",
+                "--repeat", "--max-tokens", "25", "--progress-ms", "0");
+        assertThat(run.exit()).as(run.err()).isZero();
+        float[] got = activations(read(Topics.activations("cmd-repeat", "replay"), 25));
+        assertThat(got).hasSize(25 * 4);
+        for (int i = 0; i < got.length; i++) {
+            assertThat(got[i]).isEqualTo(values[i % values.length]);
+        }
+        assertRefused(produce("--source", "synthetic", "--bootstrap", KAFKA.bootstrapServers(), "--repeat"), "--repeat does not apply");
+    }
+
+    @Test
     void listsHookpointsWithTensorNamesAndWidth() {
         Run run = produce("--list-hookpoints");
         assertThat(run.exit()).isZero();

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -42,8 +41,7 @@ public final class TextTokenizer implements AutoCloseable {
                 throw new IllegalArgumentException("tokenizer.json has no model.vocab object");
             }
             String[] table = new String[vocab.size()];
-            for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : vocab.properties()) {
                 int id = e.getValue().asInt(-1);
                 if (id < 0 || id >= table.length) {
                     throw new IllegalArgumentException("tokenizer.json vocab id out of range: " + e.getKey() + "=" + id);
