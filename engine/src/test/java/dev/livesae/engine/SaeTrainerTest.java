@@ -223,4 +223,50 @@ class SaeTrainerTest {
       assertThat(r.times().totalMs()).isPositive();
     }
   }
+
+  @Test
+  void firstAdamStepMovesEachBiasByTheWarmedUpLearningRate() {
+    float[][] data = batches(1);
+    for (long warmup : new long[] {0, 10}) {
+      SaeConfig cfg = new SaeConfig(D, N, K, 8, 1_000_000, 1f / 32, 1e-2f, warmup, 0f, 0, 0, true, 42L);
+      try (SaeTrainer t = SaeTrainer.create(cfg, data[0], ROWS)) {
+        float[] before = t.state().bPre.clone();
+        t.step(data[0], ROWS);
+        double expected = warmup == 0 ? 1e-2 : 1e-2 / warmup;
+        for (int c = 0; c < D; c++) {
+          // Adam's first step is lr * sign(g) (up to eps) for every coordinate with a non-zero gradient
+          assertThat((double) Math.abs(t.state().bPre[c] - before[c])).isCloseTo(expected, within(expected * 1e-3));
+        }
+      }
+    }
+  }
+
+  @Test
+  void concurrentEncodesOfOneSnapshotAgreeWithSequentialEncodes() throws Exception {
+    float[][] data = batches(6);
+    try (SaeTrainer t = SaeTrainer.create(busyConfig(), data[0], ROWS)) {
+      t.step(data[0], ROWS);
+      Sae sae = t.snapshot();
+      TopKCodes[] expected = new TopKCodes[data.length];
+      for (int i = 0; i < data.length; i++) {
+        expected[i] = sae.encode(data[i], ROWS);
+      }
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+      try {
+        java.util.List<java.util.concurrent.Future<TopKCodes>> futures = new java.util.ArrayList<>();
+        for (int rep = 0; rep < 4; rep++) {
+          for (float[] x : data) {
+            futures.add(pool.submit(() -> sae.encode(x, ROWS)));
+          }
+        }
+        for (int f = 0; f < futures.size(); f++) {
+          TopKCodes got = futures.get(f).get(60, java.util.concurrent.TimeUnit.SECONDS);
+          assertThat(got.indices()).containsExactly(expected[f % data.length].indices());
+          assertThat(got.values()).containsExactly(expected[f % data.length].values());
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
 }
