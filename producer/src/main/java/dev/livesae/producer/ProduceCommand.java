@@ -26,19 +26,24 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import picocli.CommandLine;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code sae produce}: publish activations of MiniLM, synthetic features or replayed files to Kafka. */
 @Command(name = "produce", mixinStandardHelpOptions = true, sortOptions = false,
@@ -46,6 +51,10 @@ import picocli.CommandLine.Spec;
                 "Sources: minilm (all-MiniLM-L6-v2 through ONNX Runtime on text files, stdin or the bundled Europarl corpus),",
                 "synthetic (known features in superposition), npy (float32/float16 [N, d]) and arrow (IPC file or stream)."})
 public final class ProduceCommand implements Callable<Integer> {
+
+    static {
+        QuietLogs.apply();
+    }
 
     @Spec
     CommandSpec spec;
@@ -143,6 +152,7 @@ public final class ProduceCommand implements Callable<Integer> {
         }
         PublisherOptions options = publisherOptions(src);
         validateSource(src);
+        checkReachable(options.bootstrapServers());
         MetricsEndpoint metrics = metricsPort > 0 ? new MetricsEndpoint(metricsHost, metricsPort) : null;
         try {
             if (metrics != null) {
@@ -235,6 +245,20 @@ public final class ProduceCommand implements Callable<Integer> {
                 .withBuffer(bufferMb << 20, f)
                 .withTopics(true, partitions)
                 .withProducerId(producerId, true);
+    }
+
+    /** Fails fast with a message naming --bootstrap instead of a producer that waits minutes for metadata. */
+    private void checkReachable(String servers) {
+        Map<String, Object> conf = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+        try (Admin admin = Admin.create(conf)) {
+            admin.describeCluster().nodes().get(15, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw bad("--bootstrap " + servers + ": interrupted while contacting Kafka");
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            throw bad("--bootstrap " + servers + ": no Kafka broker answered within 15 s (" + e.getClass().getSimpleName() + ")");
+        }
     }
 
     void validateSource(String src) {

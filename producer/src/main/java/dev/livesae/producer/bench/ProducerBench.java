@@ -6,6 +6,7 @@ import dev.livesae.producer.ActivationPublisher;
 import dev.livesae.producer.Compression;
 import dev.livesae.producer.PublisherOptions;
 import dev.livesae.producer.PublisherStats;
+import dev.livesae.producer.QuietLogs;
 import dev.livesae.producer.model.ForwardPass;
 import dev.livesae.producer.model.MiniLmModel;
 import dev.livesae.producer.source.EuroparlCorpus;
@@ -34,6 +35,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "producer", mixinStandardHelpOptions = true, sortOptions = false,
         description = "MiniLM inference tokens/s alone vs with publishing to Kafka; last line JSON.")
 public final class ProducerBench implements Callable<Integer> {
+
+    static {
+        QuietLogs.apply();
+    }
 
     @Spec
     CommandSpec spec;
