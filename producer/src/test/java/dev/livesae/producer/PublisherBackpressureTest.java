@@ -1,6 +1,7 @@
 package dev.livesae.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.livesae.kafka.local.EmbeddedKafkaBroker;
@@ -113,6 +114,32 @@ class PublisherBackpressureTest {
         }
         List<ConsumerRecord<byte[], ActivationBatch>> records = TopicReader.readRows(KAFKA.bootstrapServers(), Topics.activations(model, HOOK), 3L * CHUNK);
         assertThat(records).extracting(r -> r.value().sequenceIds()[0]).containsExactly(0L, 1L, 2L);
+    }
+
+    @Test
+    void closeWithTheBrokerDownWakesBlockedPublishersAndCountsUndeliveredBatches() throws Exception {
+        String model = "bp-close";
+        PublisherOptions options = options(model, OnFull.BLOCK).withCloseTimeout(Duration.ofMillis(500));
+        ActivationPublisher publisher = new ActivationPublisher(options);
+        CompletableFuture<Boolean> blocked;
+        try {
+            assertThat(publishChunk(publisher, 0)).isTrue();
+            assertThat(publisher.flush(Duration.ofSeconds(60))).isTrue();
+            broker.stop();
+            assertThat(publishChunk(publisher, 1)).isTrue();
+            assertThat(publishChunk(publisher, 2)).isTrue();
+            blocked = CompletableFuture.supplyAsync(() -> publishChunk(publisher, 3));
+            awaitTrue(() -> publisher.waitingPublishers() == 1);
+        } finally {
+            publisher.close();
+        }
+        assertThat(blocked).failsWithin(Duration.ofSeconds(30)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(IllegalStateException.class).withMessageContaining("closed");
+        PublisherStats stats = publisher.stats();
+        assertThat(stats.ackedRows()).isEqualTo(CHUNK);
+        assertThat(stats.failedBatches()).isEqualTo(2); // chunks 1 and 2, abandoned by close(): failed, not silently lost
+        assertThat(stats.bufferedBytes()).isZero();
+        assertThatThrownBy(() -> publishChunk(publisher, 4)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
 
     static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {

@@ -78,6 +78,31 @@ class NpyTest {
     }
 
     @Test
+    void halfToFloatMatchesThePlainFormulaForAll65536Values() {
+        for (int bits = 0; bits < 0x10000; bits++) {
+            int sign = bits >>> 15;
+            int exp = (bits >>> 10) & 0x1F;
+            int mant = bits & 0x3FF;
+            double reference;
+            if (exp == 0x1F) {
+                reference = mant == 0 ? Double.POSITIVE_INFINITY : Double.NaN;
+            } else if (exp == 0) {
+                reference = mant * Math.pow(2, -24);
+            } else {
+                reference = (1 + mant / 1024.0) * Math.pow(2, exp - 15);
+            }
+            reference = sign == 1 ? -reference : reference;
+            float got = Npy.halfToFloat((short) bits);
+            if (Double.isNaN(reference)) {
+                assertThat(got).as("bits %04x", bits).isNaN();
+            } else {
+                assertThat(got).as("bits %04x", bits).isEqualTo((float) reference);
+                assertThat(Float.floatToIntBits(got) >>> 31).as("sign of %04x", bits).isEqualTo(sign);
+            }
+        }
+    }
+
+    @Test
     void refusesBadFilesSayingWhatIsWrong() throws IOException {
         byte[] eight = new byte[8 * 4];
         assertThatThrownBy(() -> Npy.open(dir.resolve("missing.npy"))).isInstanceOf(IllegalArgumentException.class)
