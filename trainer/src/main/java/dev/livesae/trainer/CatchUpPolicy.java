@@ -9,11 +9,18 @@ public enum CatchUpPolicy {
 
     /** Parses the flag value ({@code all} / {@code latest}, any case). */
     public static CatchUpPolicy parse(String s) {
-        for (CatchUpPolicy p : values()) {
-            if (p.name().equalsIgnoreCase(s)) {
-                return p;
+        return parseFlag(CatchUpPolicy.class, "--catch-up", s);
+    }
+
+    /** The constant of {@code type} named {@code s} in any case, else an error naming the flag and the choices. */
+    static <E extends Enum<E>> E parseFlag(Class<E> type, String flag, String s) {
+        StringBuilder choices = new StringBuilder();
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(s)) {
+                return e;
             }
+            choices.append(choices.length() == 0 ? "" : " or ").append(e.name().toLowerCase(java.util.Locale.ROOT));
         }
-        throw new IllegalArgumentException("--catch-up must be all or latest (got " + s + ")");
+        throw new IllegalArgumentException(flag + " must be " + choices + " (got " + s + ")");
     }
 }

@@ -6,11 +6,6 @@ public enum StartPosition {
     LATEST;
 
     public static StartPosition parse(String s) {
-        for (StartPosition p : values()) {
-            if (p.name().equalsIgnoreCase(s)) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("--start must be earliest or latest (got " + s + ")");
+        return CatchUpPolicy.parseFlag(StartPosition.class, "--start", s);
     }
 }

@@ -532,8 +532,9 @@ public final class TrainerService implements AutoCloseable {
         checkpoints = s.checkpointsWritten();
         tokensAtCheckpoint = trainedTokens();
         lastCheckpoint = dir;
-        if (loop.batch() != opts.batch() || loop.dIn() != dIn) {
-            log.warn("checkpoint minibatch is {} rows; --batch {} applies to new trainers only", loop.batch(), opts.batch());
+        if (loop.batch() != opts.batch() || loop.shuffleCapacity() != opts.shuffleBuffer()) {
+            log.warn("resuming with the checkpoint's --batch {} and --shuffle-buffer {} (flags {} and {} apply to new "
+                    + "trainers only)", loop.batch(), loop.shuffleCapacity(), opts.batch(), opts.shuffleBuffer());
         }
         log.info("resumed from {}: step {}, {} tokens trained, {} buffered, dictionary v{}, offsets {}", dir,
                 s.step(), s.trained().count(), loop.pendingRows(), s.dictionaryVersion(), s.offsets());

@@ -146,6 +146,7 @@ public final class TrainingLoop implements AutoCloseable {
     public SaeTrainer trainer() { return trainer; }
     public int dIn() { return buffer.dIn(); }
     public int batch() { return minibatch.capacity(); }
+    public int shuffleCapacity() { return buffer.capacity(); }
     /** Rows consumed but not yet trained (shuffle buffer + partial minibatch). */
     public int pendingRows() { return buffer.size() + minibatch.size(); }
     public TokenLedger consumed() { return consumed.build(); }

@@ -88,6 +88,11 @@ public final class KafkaTrainerBench implements Callable<Integer> {
     @Option(names = "--no-codes", description = "Do not encode and publish codes in the Kafka path (default: codes on).")
     boolean noCodes;
 
+    @Option(names = "--rounds", defaultValue = "1",
+            description = "Alternate in-memory and Kafka runs this many times and report the best of each "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
             description = "Use this broker instead of an embedded one started in-process (default: embedded).")
     String bootstrap;
@@ -116,13 +121,14 @@ public final class KafkaTrainerBench implements Callable<Integer> {
                 "--record-rows must be >= 1 and make records <= 30 MiB (got " + recordRows + ")");
         require(shuffleBuffer >= 0, "--shuffle-buffer must be >= 0 (got " + shuffleBuffer + ")");
         require(partitions >= 1, "--partitions must be >= 1 (got " + partitions + ")");
+        require(rounds >= 1, "--rounds must be >= 1 (got " + rounds + ")");
 
         int records = (int) ((tokens + recordRows - 1) / recordRows);
         long total = (long) records * recordRows;
-        int m = 4 * d;
-        SyntheticFeatures gen = new SyntheticFeatures(d, m, 0.5, Math.min(1.0, k / (double) m), 0.01f, seed);
+        int features = 4 * d;
+        SyntheticFeatures gen = new SyntheticFeatures(d, features, 0.5, Math.min(1.0, k / (double) features), 0.01f, seed);
         String data = String.format(Locale.ROOT, "synthetic superposition activations (SyntheticFeatures d=%d m=%d "
-                + "alpha=0.5 mean active features=%.1f seed=%d), %d distinct records of %d rows cycled", d, m,
+                + "alpha=0.5 mean active features=%.1f seed=%d), %d distinct records of %d rows cycled", d, features,
                 gen.expectedL0(), seed, Math.min(records, 16), recordRows);
         System.out.println("data: " + data);
         ActivationMeta meta = new ActivationMeta("bench", "kafka-trainer", d);
@@ -132,48 +138,110 @@ public final class KafkaTrainerBench implements Callable<Integer> {
         }
         SaeConfig cfg = options("127.0.0.1:1", "t", Path.of("unused")).build().saeConfig(d);
 
-        // --- in-memory engine loop (a short untimed warm-up first, so neither path pays for JIT/native init)
-        try (TrainingLoop warm = TrainingLoop.create(cfg, batch, 0, seed, pool.get(0), recordRows)) {
-            for (int i = 0; i < Math.max(1, batch / recordRows); i++) {
-                offer(warm, batchOf(meta, pool, i));
-            }
-        }
-        double memSeconds;
-        long[] memStepNanos = {0};
-        try (TrainingLoop loop = TrainingLoop.create(cfg, batch, shuffleBuffer, seed ^ 0x5DEECE66DL, pool.get(0),
-                recordRows)) {
-            loop.listener((r, rows, nanos) -> memStepNanos[0] += nanos);
-            long t0 = System.nanoTime();
-            for (int i = 0; i < records; i++) {
-                offer(loop, batchOf(meta, pool, i));
-            }
-            loop.drain();
-            memSeconds = (System.nanoTime() - t0) / 1e9;
-            if (loop.trained().count() != total) {
-                throw new IllegalStateException("in-memory path trained " + loop.trained().count() + " of " + total);
-            }
-        }
-        double memTps = total / memSeconds;
-        double memStep = memStepNanos[0] / 1e9;
-        System.out.printf(Locale.ROOT, "in-memory: %d tokens in %.2f s = %.0f tokens/s (engine steps %.2f s)%n", total,
-                memSeconds, memTps, memStep);
-
-        // --- through Kafka
         EmbeddedKafkaBroker broker = null;
-        Path ckDir = Files.createTempDirectory("livesae-kafka-trainer-bench-");
         try {
+            // the broker starts first, so both paths share the JVM with it
             String servers = bootstrap;
             if (servers == null) {
                 broker = EmbeddedKafkaBroker.start(BrokerOptions.defaults());
                 servers = broker.bootstrapServers();
             }
+            // untimed warm-up, so neither path pays for JIT and native initialisation
+            try (TrainingLoop warm = TrainingLoop.create(cfg, batch, 0, seed, pool.get(0), recordRows)) {
+                for (int i = 0; i < Math.max(1, batch / recordRows); i++) {
+                    offer(warm, batchOf(meta, pool, i));
+                }
+            }
+            List<Run> mem = new ArrayList<>();
+            List<Run> kafka = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                Run m = inMemory(cfg, meta, pool, records, total);
+                mem.add(m);
+                System.out.printf(Locale.ROOT, "round %d in-memory: %d tokens in %.2f s = %.0f tokens/s (engine steps %.2f s)%n",
+                        round, total, m.seconds, total / m.seconds, m.stepSeconds);
+                Run k = throughKafka(servers, meta, pool, records, total);
+                kafka.add(k);
+                System.out.printf(Locale.ROOT, "round %d kafka:     %d tokens in %.2f s = %.0f tokens/s (engine steps %.2f s; "
+                        + "codes %s; checkpoints outside the window %.2f s)%n", round, total, k.seconds, total / k.seconds,
+                        k.stepSeconds, noCodes ? "off" : "on", k.checkpointSeconds);
+            }
+            Run m = mem.stream().min(Comparator.comparingDouble(Run::seconds)).orElseThrow();
+            Run k = kafka.stream().min(Comparator.comparingDouble(Run::seconds)).orElseThrow();
+            double memTps = total / m.seconds;
+            double kafkaTps = total / k.seconds;
+            double overhead = 100 * (1 - kafkaTps / memTps);
+            // time on the training thread outside engine steps (consume, decode, shuffle, bookkeeping), beyond what
+            // the in-memory loop spends outside its steps, relative to the in-memory wall time: the cost of the Kafka
+            // path itself, insensitive to how fast the shared CPUs ran the engine in each run
+            double outside = 100 * ((k.seconds - k.stepSeconds) - (m.seconds - m.stepSeconds)) / m.seconds;
+            System.out.printf(Locale.ROOT, "best of %d: in-memory %.0f tokens/s, kafka %.0f tokens/s: kafka path cost %.1f %% of "
+                    + "wall throughput, %.1f %% outside engine steps (target <= 10 %%); kafka engine steps %.2fx the "
+                    + "in-memory ones%n", rounds, memTps, kafkaTps, overhead, outside, k.stepSeconds / m.stepSeconds);
+
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("bench", "kafka-trainer");
+            o.put("data", data);
+            o.put("d", d);
+            o.put("n", n);
+            o.put("k", this.k);
+            o.put("batch", batch);
+            o.put("record_rows", recordRows);
+            o.put("shuffle_buffer", shuffleBuffer);
+            o.put("partitions", partitions);
+            o.put("tokens", total);
+            o.put("rounds", rounds);
+            o.put("codes", !noCodes);
+            o.put("broker", bootstrap == null ? "embedded in-process" : bootstrap);
+            o.put("memory_tokens_per_s", round(memTps));
+            o.put("kafka_tokens_per_s", round(kafkaTps));
+            o.put("kafka_over_memory", round(kafkaTps / memTps));
+            o.put("kafka_cost_percent", round(overhead));
+            o.put("kafka_cost_percent_outside_engine_steps", round(outside));
+            o.put("memory_seconds", round(m.seconds));
+            o.put("kafka_seconds", round(k.seconds));
+            o.put("memory_engine_step_seconds", round(m.stepSeconds));
+            o.put("kafka_engine_step_seconds", round(k.stepSeconds));
+            o.put("checkpoint_seconds_outside_window", round(k.checkpointSeconds));
+            o.put("code_batches", k.codeBatches);
+            o.put("available_processors", Runtime.getRuntime().availableProcessors());
+            o.put("java", System.getProperty("java.version"));
+            System.out.println(o.toString());
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+        return 0;
+    }
+
+    /** One timed run: wall seconds, seconds inside engine steps, checkpoint seconds (Kafka path), code batches. */
+    private record Run(double seconds, double stepSeconds, double checkpointSeconds, long codeBatches) { }
+
+    private Run inMemory(SaeConfig cfg, ActivationMeta meta, List<float[]> pool, int records, long total) {
+        long[] stepNanos = {0};
+        try (TrainingLoop loop = TrainingLoop.create(cfg, batch, shuffleBuffer, seed ^ 0x5DEECE66DL, pool.get(0),
+                recordRows)) {
+            loop.listener((r, rows, nanos) -> stepNanos[0] += nanos);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < records; i++) {
+                offer(loop, batchOf(meta, pool, i));
+            }
+            loop.drain();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (loop.trained().count() != total) {
+                throw new IllegalStateException("in-memory path trained " + loop.trained().count() + " of " + total);
+            }
+            return new Run(seconds, stepNanos[0] / 1e9, 0, 0);
+        }
+    }
+
+    private Run throughKafka(String servers, ActivationMeta meta, List<float[]> pool, int records, long total)
+            throws Exception {
+        Path ckDir = Files.createTempDirectory("livesae-kafka-trainer-bench-");
+        try {
             String topic = Topics.activations("bench", "kafka-trainer-" + UUID.randomUUID().toString().substring(0, 8));
             createTopic(servers, topic);
-            long p0 = System.nanoTime();
-            publish(servers, topic, meta, pool, records);
-            double publishSeconds = (System.nanoTime() - p0) / 1e9;
-            System.out.printf(Locale.ROOT, "published %d records (%d tokens) in %.2f s (untimed)%n", records, total,
-                    publishSeconds);
+            publish(servers, topic, meta, pool, records); // untimed
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             TrainerService service = new TrainerService(options(servers, topic, ckDir).maxTokens(total).build(),
                     registry);
@@ -182,56 +250,12 @@ public final class KafkaTrainerBench implements Callable<Integer> {
             if (last.tokensTrained() != total) {
                 throw new IllegalStateException("Kafka path trained " + last.tokensTrained() + " of " + total);
             }
-            double kafkaSeconds = last.trainingSeconds();
-            double kafkaTps = total / kafkaSeconds;
-            double kafkaStep = registry.get("livesae.trainer.step.duration").timer()
+            double step = registry.get("livesae.trainer.step.duration").timer()
                     .totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e9;
-            double overhead = 100 * (1 - kafkaTps / memTps);
-            // time on the training thread outside engine steps (consume, decode, shuffle, bookkeeping), beyond
-            // what the in-memory loop spends outside its steps, relative to the in-memory wall time: the cost of
-            // the Kafka path itself, insensitive to how fast the shared CPUs ran the engine in each run
-            double outside = 100 * ((kafkaSeconds - kafkaStep) - (memSeconds - memStep)) / memSeconds;
-            System.out.printf(Locale.ROOT, "kafka:     %d tokens in %.2f s = %.0f tokens/s (engine steps %.2f s; codes %s; "
-                    + "checkpoints outside the window took %.2f s)%n", total, kafkaSeconds, kafkaTps, kafkaStep,
-                    noCodes ? "off" : "on", last.checkpointSeconds());
-            System.out.printf(Locale.ROOT, "kafka path cost: %.1f %% of wall throughput; %.1f %% outside engine steps "
-                    + "(target <= 10 %%); engine steps %.2fx the in-memory run's%n", overhead, outside, kafkaStep / memStep);
-
-            ObjectNode o = new ObjectMapper().createObjectNode();
-            o.put("bench", "kafka-trainer");
-            o.put("data", data);
-            o.put("d", d);
-            o.put("n", n);
-            o.put("k", k);
-            o.put("batch", batch);
-            o.put("record_rows", recordRows);
-            o.put("shuffle_buffer", shuffleBuffer);
-            o.put("partitions", partitions);
-            o.put("tokens", total);
-            o.put("codes", !noCodes);
-            o.put("broker", bootstrap == null ? "embedded in-process" : bootstrap);
-            o.put("memory_tokens_per_s", round(memTps));
-            o.put("kafka_tokens_per_s", round(kafkaTps));
-            o.put("kafka_over_memory", round(kafkaTps / memTps));
-            o.put("kafka_cost_percent", round(overhead));
-            o.put("kafka_cost_percent_outside_engine_steps", round(outside));
-            o.put("memory_engine_step_seconds", round(memStep));
-            o.put("kafka_engine_step_seconds", round(kafkaStep));
-            o.put("memory_seconds", round(memSeconds));
-            o.put("kafka_seconds", round(kafkaSeconds));
-            o.put("checkpoint_seconds_outside_window", round(last.checkpointSeconds()));
-            o.put("publish_seconds_untimed", round(publishSeconds));
-            o.put("code_batches", last.codeBatches());
-            o.put("available_processors", Runtime.getRuntime().availableProcessors());
-            o.put("java", System.getProperty("java.version"));
-            System.out.println(o.toString());
+            return new Run(last.trainingSeconds(), step, last.checkpointSeconds(), last.codeBatches());
         } finally {
-            if (broker != null) {
-                broker.close();
-            }
             deleteTree(ckDir);
         }
-        return 0;
     }
 
     private TrainerOptions.Builder options(String servers, String topic, Path ckDir) {
