@@ -96,6 +96,8 @@ public final class Demo {
                             .dSae(o.dSae()).k(o.k()).batch(o.batch())
                             .shuffleBuffer(o.batch() * 4)
                             .promoteEvery(o.promoteEvery())
+                            // "dead" = silent for a quarter of the run (10M tokens, the production default, is longer than a demo)
+                            .deadTokens(Math.max(1, o.tokens() / 4))
                             .warmupSteps(Math.min(1000, Math.max(1, o.tokens() / o.batch() / 20)))
                             .metricsPort(o.trainerMetricsPort())
                             .progressEvery(Duration.ofSeconds(1))
