@@ -1,6 +1,7 @@
 package dev.livesae.trainer;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -174,8 +176,27 @@ public final class TrainerService implements AutoCloseable {
     /** Completes with the final progress when {@link #run} returns (exceptionally if it failed). */
     public CompletableFuture<TrainerProgress> finished() { return finished; }
 
-    /** Runs on a new thread named {@code livesae-trainer}; the future completes when the service stops. */
+    private synchronized MetricsServer startMetricsServer() throws IOException {
+        if (metricsServer == null) {
+            metricsServer = MetricsServer.start(opts.metricsHost(), opts.metricsPort(), (PrometheusMeterRegistry) registry);
+            log.info("metrics on {}", metricsServer.url());
+        }
+        return metricsServer;
+    }
+
+    /**
+     * Runs on a new thread named {@code livesae-trainer}; the future completes when the service stops. The
+     * metrics endpoint (if any) is up when this returns, so {@link #metricsUrl()} can be shown at once.
+     */
     public CompletableFuture<TrainerProgress> start() {
+        if (opts.metricsPort() >= 0) {
+            try {
+                startMetricsServer();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot serve metrics on " + opts.metricsHost() + ":"
+                        + opts.metricsPort(), e);
+            }
+        }
         Thread t = new Thread(() -> {
             try {
                 run();
@@ -232,9 +253,7 @@ public final class TrainerService implements AutoCloseable {
         List<AutoCloseable> closeables = new ArrayList<>();
         try {
             if (opts.metricsPort() >= 0) {
-                metricsServer = MetricsServer.start(opts.metricsHost(), opts.metricsPort(), (PrometheusMeterRegistry) registry);
-                closeables.add(metricsServer);
-                log.info("metrics on {}", metricsServer.url());
+                closeables.add(startMetricsServer());
             }
             allocator = WireAllocator.root().newChildAllocator("trainer", 0, Long.MAX_VALUE);
             closeables.add(allocator);
@@ -573,7 +592,7 @@ public final class TrainerService implements AutoCloseable {
         partitions = List.copyOf(tps);
         consumer.assign(partitions);
         Map<TopicPartition, OffsetAndMetadata> committed = opts.encodeOnly()
-                ? consumer.committed(new java.util.HashSet<>(partitions), Duration.ofSeconds(10)) : Map.of();
+                ? consumer.committed(new HashSet<>(partitions), Duration.ofSeconds(10)) : Map.of();
         List<TopicPartition> fresh = new ArrayList<>();
         for (TopicPartition tp : partitions) {
             Long at = offsets.get(tp.partition());
