@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * dir is renamed to {@code step-<n>} (atomic), the root is fsynced, then {@code LATEST} is replaced by an
  * atomic rename of a fsynced temp file. A crash at any point leaves either the old or the new checkpoint
  * reachable, never a half one: loading ignores temp dirs and any dir whose MANIFEST is missing or does not
- * match its files. Single writer per root.
+ * match its files, and resumes from the newest complete one. Single writer per root.
  */
 public final class CheckpointStore {
     public static final String LATEST = "LATEST";
@@ -95,29 +95,31 @@ public final class CheckpointStore {
     }
 
     /**
-     * The checkpoint to resume from: the one {@code LATEST} names if it is complete, otherwise the newest
-     * complete {@code step-*} dir; empty when there is none.
+     * The checkpoint to resume from: the newest complete {@code step-*} dir (MANIFEST matches its files);
+     * empty when there is none. {@code LATEST} names the same dir except after a crash between the rename of
+     * a new checkpoint and the swap of {@code LATEST}; that newer checkpoint is complete and is used.
      */
     public Optional<Path> latest() throws IOException {
+        String pointed = null;
         Path pointer = root.resolve(LATEST);
         if (Files.isRegularFile(pointer)) {
-            String name = Files.readString(pointer, StandardCharsets.UTF_8).trim();
-            if (STEP.matcher(name).matches()) {
-                Path dir = root.resolve(name);
-                if (isComplete(dir)) {
-                    return Optional.of(dir);
-                }
-                log.warn("LATEST names {} but it is missing or incomplete; falling back to the newest complete checkpoint", dir);
-            } else {
-                log.warn("ignoring malformed {} ({})", pointer, name);
+            pointed = Files.readString(pointer, StandardCharsets.UTF_8).trim();
+            if (!STEP.matcher(pointed).matches()) {
+                log.warn("ignoring malformed {} ({})", pointer, pointed);
+                pointed = null;
             }
         }
         List<Path> dirs = stepDirs();
         for (int i = dirs.size() - 1; i >= 0; i--) {
-            if (isComplete(dirs.get(i))) {
-                return Optional.of(dirs.get(i));
+            Path dir = dirs.get(i);
+            if (isComplete(dir)) {
+                if (pointed != null && !pointed.equals(dir.getFileName().toString())) {
+                    log.warn("{} names {} but the newest complete checkpoint is {}; using it", pointer, pointed,
+                            dir.getFileName());
+                }
+                return Optional.of(dir);
             }
-            log.warn("ignoring incomplete checkpoint {}", dirs.get(i));
+            log.warn("ignoring incomplete checkpoint {}", dir);
         }
         return Optional.empty();
     }

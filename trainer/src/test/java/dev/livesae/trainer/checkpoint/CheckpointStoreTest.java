@@ -107,6 +107,15 @@ class CheckpointStoreTest {
     }
 
     @Test
+    void crashBetweenRenameAndLatestSwapResumesFromTheNewerCompleteCheckpoint() throws Exception {
+        CheckpointStore store = new CheckpointStore(root);
+        Path a = store.write(10, file("w", "a"));
+        Path b = store.write(20, file("w", "b"));
+        Files.writeString(root.resolve("LATEST"), a.getFileName() + "\n", StandardCharsets.UTF_8); // the old pointer
+        assertThat(store.latest()).contains(b);
+    }
+
+    @Test
     void stateRoundTripsThroughJson() throws Exception {
         TrainerState s = new TrainerState(TrainerState.FORMAT, "activations.m.h", "m", "h", "sae-1", 64, 12, 4096,
                 Map.of(0, 100L, 1, 7L), TokenLedger.EMPTY.plus(1, 2), TokenLedger.EMPTY.plus(3, 4),
