@@ -53,6 +53,10 @@ class MetricsTest {
         m.bindTo(r);
         m.step(100, 0.5, 8, 0, 0, 0, 0, 1000);
         m.lag(5);
+        m.catchUpSkipped(2);
+        m.codeBatchPublished();
+        dev.livesae.wire.DeadLetterPublisher.rejectedCounter(r, dev.livesae.wire.RejectReason.NON_FINITE, "trainer")
+                .increment();
         try (MetricsServer server = MetricsServer.start("127.0.0.1", 0, r)) {
             assertThat(server.url()).startsWith("http://127.0.0.1:");
             HttpClient http = HttpClient.newHttpClient();
@@ -72,7 +76,11 @@ class MetricsTest {
                     "livesae_trainer_step_duration_seconds_count{",
                     "livesae_trainer_consumer_lag_records{hookpoint=\"layer3\",sae_id=\"sae-a\"} 5.0",
                     "livesae_trainer_dictionary_version{",
-                    "livesae_trainer_checkpoints_total{");
+                    "livesae_trainer_checkpoints_total{",
+                    "livesae_trainer_catchup_skipped_records_total{hookpoint=\"layer3\",sae_id=\"sae-a\"} 2.0",
+                    "livesae_trainer_codes_batches_total{hookpoint=\"layer3\",sae_id=\"sae-a\"} 1.0",
+                    // the brief says livesae_records_rejected_total; the wire declares baseUnit "records" (reported to the lead)
+                    "livesae_records_rejected_records_total{component=\"trainer\",reason=\"NON_FINITE\"} 1.0");
             HttpResponse<String> other = http.send(HttpRequest.newBuilder(URI.create(
                     "http://127.0.0.1:" + server.port() + "/")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(other.statusCode()).isEqualTo(404);
