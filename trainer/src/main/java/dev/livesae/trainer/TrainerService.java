@@ -383,7 +383,9 @@ public final class TrainerService implements AutoCloseable {
             initialise(b);
         }
         if (encoder != null) {
-            encoder.submit(b, rec.key(), dictionary);
+            // keyed by SAE id (docs/wire-format.md): one SAE's codes share a partition, so a monitor task sees
+            // every window of that SAE in order
+            encoder.submit(b, dictionary.saeId().getBytes(java.nio.charset.StandardCharsets.UTF_8), dictionary);
         }
         if (loop != null) {
             if (trainingStartNanos < 0) {

@@ -108,6 +108,8 @@ class TrainerEndToEndTest {
             for (ConsumerRecord<byte[], byte[]> rec : codes) {
                 CodeBatch c = codec.decode(rec.value());
                 assertThat(c.meta().saeId()).isEqualTo(state.saeId());
+                assertThat(new String(rec.key(), java.nio.charset.StandardCharsets.UTF_8))
+                        .as("codes are keyed by SAE id so one SAE's codes share a partition").isEqualTo(state.saeId());
                 assertThat(c.meta().dSae()).isEqualTo(Synthetic.N);
                 assertThat(c.k()).isEqualTo(Synthetic.K);
                 assertThat(c.rows()).isEqualTo(ROWS);
