@@ -210,9 +210,26 @@ public final class Demo {
         return tokens;
     }
 
+    /** Densities of the "specific" features shown after the most frequent ones. */
+    static final double SPECIFIC_MIN_DENSITY = 0.001;
+    static final double SPECIFIC_MAX_DENSITY = 0.03;
+
+    /** Half the most frequent features, then the strongest specific ones (firing on 0.1 % to 3 % of tokens). */
     private List<FeatureReport> features(MiniLmModel minilm, TopActivations top, long heldOut) {
-        List<FeatureReport> out = new ArrayList<>();
+        int frequent = (o.topFeatures() + 1) / 2;
+        List<TopActivations.Feature> chosen = new ArrayList<>(top.mostFrequent(frequent));
+        for (TopActivations.Feature f : top.strongestSpecific(o.topFeatures(), SPECIFIC_MIN_DENSITY, SPECIFIC_MAX_DENSITY)) {
+            if (chosen.size() < o.topFeatures() && chosen.stream().noneMatch(c -> c.latent() == f.latent())) {
+                chosen.add(f);
+            }
+        }
         for (TopActivations.Feature f : top.mostFrequent(o.topFeatures())) {
+            if (chosen.size() < o.topFeatures() && chosen.stream().noneMatch(c -> c.latent() == f.latent())) {
+                chosen.add(f);
+            }
+        }
+        List<FeatureReport> out = new ArrayList<>();
+        for (TopActivations.Feature f : chosen) {
             List<String> contexts = new ArrayList<>();
             for (TopActivations.Example e : f.examples()) {
                 int before = Math.min(e.position(), 8);
@@ -252,8 +269,9 @@ public final class Demo {
                 100 * w.density().deadFraction(), w.l0().mean(),
                 w.drift() == null ? "" : String.format(Locale.ROOT, ", drift PSI %.3f, JS %.4f bits", w.drift().psi(), w.drift().jsBits())));
         out.printf("  checkpoint: %s (engine/ and dictionary/ are SAELens-layout SAEs)%n", r.checkpoint());
-        out.printf(Locale.ROOT, "%nTop %d features on %,d held-out tokens (density = share of tokens it fires on;"
-                + " contexts: activation, text with the token in [[ ]]):%n", r.features().size(), r.heldOutTokens());
+        out.printf(Locale.ROOT, "%nTop %d features on %,d held-out tokens: the most frequent, then the strongest firing on"
+                + " %.1f-%.0f %% of tokens%n(density = share of tokens it fires on; contexts: activation, text with the token in [[ ]]):%n",
+                r.features().size(), r.heldOutTokens(), 100 * SPECIFIC_MIN_DENSITY, 100 * SPECIFIC_MAX_DENSITY);
         for (FeatureReport f : r.features()) {
             out.printf(Locale.ROOT, "  #%-5d density %5.2f%%  mean act %.2f%n", f.latent(), 100 * f.density(), f.meanActivation());
             for (String c : f.contexts()) {

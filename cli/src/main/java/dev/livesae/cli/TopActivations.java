@@ -131,6 +131,22 @@ public final class TopActivations {
         return out;
     }
 
+    /**
+     * The {@code n} latents whose firing rate lies in [{@code minDensity}, {@code maxDensity}] with the strongest
+     * single activation: specific features rather than the ubiquitous ones {@link #mostFrequent} finds.
+     */
+    public List<Feature> strongestSpecific(int n, double minDensity, double maxDensity) {
+        List<Feature> candidates = new ArrayList<>();
+        for (int latent = 0; latent < dSae; latent++) {
+            double density = tokens == 0 ? 0 : (double) fires[latent] / tokens;
+            if (fires[latent] > 0 && density >= minDensity && density <= maxDensity && best.containsKey(latent)) {
+                candidates.add(feature(latent));
+            }
+        }
+        candidates.sort(Comparator.comparingDouble((Feature f) -> -f.examples().get(0).value()).thenComparingInt(Feature::latent));
+        return candidates.subList(0, Math.min(n, candidates.size()));
+    }
+
     public Feature feature(int latent) {
         PriorityQueue<Example> q = best.get(latent);
         List<Example> examples = q == null ? List.of() : new ArrayList<>(q);

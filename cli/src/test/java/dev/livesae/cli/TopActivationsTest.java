@@ -48,6 +48,16 @@ class TopActivationsTest {
     }
 
     @Test
+    void findsStrongestFeaturesWithinADensityBand() {
+        TopActivations top = new TopActivations(5, 2, 1000);
+        top.accept(SEQ, POS, TOK, IDX, VAL, 2);
+        // densities over 6 tokens: latent 3 -> 4/6, latent 1 -> 3/6, latent 2 -> 2/6
+        assertThat(top.strongestSpecific(5, 0.0, 0.5)).extracting(TopActivations.Feature::latent).containsExactly(1, 2);
+        assertThat(top.strongestSpecific(1, 0.0, 1.0)).extracting(TopActivations.Feature::latent).containsExactly(3);
+        assertThat(top.strongestSpecific(5, 0.9, 1.0)).isEmpty();
+    }
+
+    @Test
     void returnsClippedContextAroundAnExample() {
         TopActivations top = new TopActivations(5, 2, 1000);
         top.accept(SEQ, POS, TOK, IDX, VAL, 2);
