@@ -40,6 +40,7 @@ public final class SaeTrainer implements AutoCloseable {
   private final INDArray wEncNative;
   private boolean wEncDirty = true;
   private final SparseBackward backward = new SparseBackward();
+  private final AuxKDecoder auxDecoder = new AuxKDecoder();
   private final Grads grads;
   private final int[] deadList;
   private final int[] fireCount;
@@ -241,7 +242,7 @@ public final class SaeTrainer implements AutoCloseable {
     double aux = 0;
     if (kAux > 0 && sse > 0) {
       if (fast) {
-        SparseDecoder.decode(rows, d, kAux, auxIdx, auxVal, s.wDec, null, ehat);
+        auxDecoder.decode(rows, d, n, kAux, auxIdx, auxVal, s.wDec, ehat);
       } else {
         SparseDecoder.reference(rows, d, n, kAux, auxIdx, auxVal, s.wDec, null, ehat);
       }

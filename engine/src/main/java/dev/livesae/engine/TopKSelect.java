@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * Top-k of ReLU(pre + bias) over one row without sorting all n latents: a size-k min-heap scanned once,
  * most candidates rejected by one comparison with the heap's minimum. Order of the output: value
- * descending, ties by lower index. {@link #reference} does the same by sorting all candidates.
+ * descending, ties by lower index. {@link #selectAmong} (AuxK, large k among dead latents) uses a radix select
+ * on the value bits instead. {@link #reference} does the same by sorting all candidates.
  * <p>Not thread-safe: one instance per thread.
  */
 final class TopKSelect {
@@ -13,6 +14,10 @@ final class TopKSelect {
   private final int[] hi;
   private int size;
   private float thr;
+  private int[] bits = new int[0];
+  private int[] sub = new int[0];
+  private final int[] hist = new int[2048];
+  private long[] keys = new long[0];
 
   TopKSelect(int capacity) {
     hv = new float[capacity];
@@ -27,7 +32,7 @@ final class TopKSelect {
   void selectAll(float[] pre, int preOff, float[] bias, int n, int k, int[] outIdx, float[] outVal, int outOff) {
     size = 0;
     thr = Float.NEGATIVE_INFINITY;
-    float t0 = chunkMaxLowerBound(pre, preOff, bias, null, n, k);
+    float t0 = chunkMaxLowerBound(pre, preOff, bias, n, k);
     if (t0 > 0f) {
       for (int i = 0; i < n; i++) {
         float v = pre[preOff + i] + bias[i];
@@ -43,46 +48,126 @@ final class TopKSelect {
     emit(size, outIdx, outVal, outOff);
   }
 
-  /** Candidates are the latents in {@code candidates[0..count)} (ascending), values as in selectAll. */
+  /**
+   * Candidates are the latents in {@code candidates[0..count)} (ascending), values as in selectAll. Used for
+   * AuxK, where k (kAux = d/2, e.g. 384) is large and the candidates (dead latents) are few per chunk, so the
+   * chunk-max bound is weak and a heap would see most candidates. Instead: the ReLU'd values are non-negative,
+   * so their raw float bits order like the values; a radix select over those bits (11, 11, then 9 bits, with
+   * the boundary bucket compacted after the first pass) finds the bits T of the k-th largest value in O(count)
+   * without data-dependent branches. Then every value above T and the lowest-index values equal to T are kept,
+   * and only those k are sorted by (value desc, index asc) as packed long keys. Same output as
+   * {@link #reference}.
+   */
   void selectAmong(float[] pre, int preOff, float[] bias, int[] candidates, int count, int k,
                    int[] outIdx, float[] outVal, int outOff) {
-    size = 0;
-    thr = Float.NEGATIVE_INFINITY;
-    float t0 = chunkMaxLowerBound(pre, preOff, bias, candidates, count, k);
+    if (bits.length < count) {
+      bits = new int[count];
+      sub = new int[count];
+    }
+    int[] b = bits;
     for (int c = 0; c < count; c++) {
       int i = candidates[c];
-      float v = pre[preOff + i] + bias[i];
-      if (t0 <= 0f || v >= t0) {
-        offer(v, i, k);
+      float raw = pre[preOff + i] + bias[i];
+      b[c] = Float.floatToRawIntBits(raw > 0f ? raw : 0f); // ReLU; -0.0 and NaN become +0.0 as in offer
+    }
+    int m = Math.min(k, count);
+    if (keys.length < m) {
+      keys = new long[m];
+    }
+    long[] key = keys;
+    int taken = 0;
+    if (m == count) {
+      for (int c = 0; c < count; c++) {
+        key[taken++] = pack(b[c], candidates[c]);
+      }
+    } else {
+      int t = kthLargestBits(b, count, m);
+      int ties = m;
+      for (int c = 0; c < count; c++) {
+        if (b[c] > t) {
+          ties--;
+        }
+      }
+      for (int c = 0; c < count && taken < m; c++) {
+        int x = b[c];
+        if (x > t || (x == t && ties-- > 0)) {
+          key[taken++] = pack(x, candidates[c]);
+        }
       }
     }
-    emit(size, outIdx, outVal, outOff);
+    Arrays.sort(key, 0, m);
+    for (int j = 0; j < m; j++) { // ascending keys, so read from the end: value desc, then index asc
+      long kk = key[m - 1 - j];
+      outVal[outOff + j] = Float.intBitsToFloat((int) (kk >>> 32));
+      outIdx[outOff + j] = Integer.MAX_VALUE - (int) kk;
+    }
   }
 
-  /** min over k equal chunks of the candidates of the chunk's max raw value (0 if k &gt;= count). */
-  private static float chunkMaxLowerBound(float[] pre, int preOff, float[] bias, int[] candidates, int count, int k) {
-    if (k >= count) {
+  /** Value bits (non-negative) in the high word, then MAX - index: a larger key is a better entry. */
+  private static long pack(int valueBits, int i) {
+    return ((long) valueBits << 32) | (Integer.MAX_VALUE - i);
+  }
+
+  /** Bits of the m-th largest of the non-negative ints b[0..count), 1 &lt;= m &lt;= count. Radix select. */
+  private int kthLargestBits(int[] b, int count, int m) {
+    int[] h = hist;
+    // pass 1: bits 30..20 over all candidates
+    Arrays.fill(h, 0);
+    for (int c = 0; c < count; c++) {
+      h[b[c] >>> 20]++;
+    }
+    int above = 0;
+    int b1 = 2047;
+    for (; above + h[b1] < m; b1--) {
+      above += h[b1];
+    }
+    int need = m - above;
+    int[] s = sub;
+    int len = 0;
+    for (int c = 0; c < count; c++) {
+      s[len] = b[c];
+      len += (b[c] >>> 20) == b1 ? 1 : 0;
+    }
+    // pass 2: bits 19..9 inside the boundary bucket
+    Arrays.fill(h, 0);
+    for (int c = 0; c < len; c++) {
+      h[(s[c] >>> 9) & 2047]++;
+    }
+    int b2 = 2047;
+    for (; h[b2] < need; b2--) {
+      need -= h[b2];
+    }
+    // pass 3: bits 8..0
+    Arrays.fill(h, 0, 512, 0);
+    for (int c = 0; c < len; c++) {
+      if (((s[c] >>> 9) & 2047) == b2) {
+        h[s[c] & 511]++;
+      }
+    }
+    int b3 = 511;
+    for (; h[b3] < need; b3--) {
+      need -= h[b3];
+    }
+    return (b1 << 20) | (b2 << 9) | b3;
+  }
+
+  /** min over k equal chunks of the row of the chunk's max raw value (0 if k &gt;= n). */
+  private static float chunkMaxLowerBound(float[] pre, int preOff, float[] bias, int n, int k) {
+    if (k >= n) {
       return 0f;
     }
-    int chunk = (count + k - 1) / k;
+    int chunk = (n + k - 1) / k;
     float lower = Float.POSITIVE_INFINITY;
-    for (int c0 = 0; c0 < count; c0 += chunk) {
-      int c1 = Math.min(count, c0 + chunk);
+    for (int c0 = 0; c0 < n; c0 += chunk) {
+      int c1 = Math.min(n, c0 + chunk);
       float m = Float.NEGATIVE_INFINITY;
-      if (candidates == null) {
-        for (int i = c0; i < c1; i++) {
-          m = Math.max(m, pre[preOff + i] + bias[i]);
-        }
-      } else {
-        for (int c = c0; c < c1; c++) {
-          int i = candidates[c];
-          m = Math.max(m, pre[preOff + i] + bias[i]);
-        }
+      for (int i = c0; i < c1; i++) {
+        m = Math.max(m, pre[preOff + i] + bias[i]);
       }
       lower = Math.min(lower, m);
     }
     // chunks may number fewer than k when chunk sizes round up; then the bound is not valid
-    return Parallel.chunks(count, chunk) >= k && lower > 0f ? lower : 0f;
+    return Parallel.chunks(n, chunk) >= k && lower > 0f ? lower : 0f;
   }
 
   /** Candidates come in ascending index order, so on equal values the one already held wins. */

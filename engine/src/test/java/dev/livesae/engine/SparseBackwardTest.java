@@ -13,18 +13,23 @@ class SparseBackwardTest {
 
   @Test
   void sparseBackwardEqualsDenseBackward() {
-    Random rnd = new Random(10);
-    int d = 20;
-    int n = 150;
-    int k = 6;
-    int kAux = 9;
-    int rows = 90;
+    checkAgainstDense(new Random(10), 20, 150, 6, 9, 90, i -> i % 4 == 1);
+  }
+
+  /** AuxK-heavy case (kAux = 12 k, as d/2 vs 32 at full scale) where the row dot folds 96, 48, 24, 12. */
+  @Test
+  void auxKDominatedSparseBackwardEqualsDenseBackwardAtWiderRows() {
+    checkAgainstDense(new Random(13), 96, 80, 2, 24, 40, i -> i % 5 != 0);
+  }
+
+  private static void checkAgainstDense(Random rnd, int d, int n, int k, int kAux, int rows,
+                                        java.util.function.IntPredicate isDead) {
     float[] wEnc = gaussian(rnd, n * d);
     float[] wDec = gaussian(rnd, n * d);
     DecoderRows.reference(wDec, n, d);
     float[] bEnc = gaussian(rnd, n);
     float[] xc = gaussian(rnd, rows * d);
-    int[] dead = IntStream.range(0, n).filter(i -> i % 4 == 1).toArray();
+    int[] dead = IntStream.range(0, n).filter(isDead).toArray();
     int[] idx = new int[rows * k];
     float[] val = new float[rows * k];
     int[] auxIdx = new int[rows * kAux];
@@ -55,9 +60,32 @@ class SparseBackwardTest {
       assertThat(Arrays.copyOf(sparse.used, sparse.usedCount)).containsExactly(expectedUsed);
       assertThat(sparse.usedCount).isLessThan(n); // really sparse: some rows untouched
       for (int i = 0; i < n; i++) { // decoder-row gradients are orthogonal to the rows
-        assertThat((double) SparseBackward.dot(sparse.wDec, i * d, wDec, i * d, d)).isCloseTo(0.0, within(1e-5));
+        double scale = Math.max(1.0, Math.sqrt(SparseBackward.sqNorm(sparse.wDec, i * d, d)));
+        assertThat((double) SparseBackward.dot(sparse.wDec, i * d, wDec, i * d, d)).isCloseTo(0.0, within(1e-5 * scale));
       }
     }
+  }
+
+  @Test
+  void rowDotWithHalvingFoldsMatchesDoubleDotForEveryLength() {
+    Random rnd = new Random(12);
+    float[] tmp = new float[1024];
+    for (int len = 1; len <= 1024; len += len < 100 ? 1 : 37) {
+      float[] a = gaussian(rnd, len);
+      float[] b = gaussian(rnd, len);
+      double exact = 0;
+      double mag = 0;
+      for (int q = 0; q < len; q++) {
+        exact += (double) a[q] * b[q];
+        mag += Math.abs((double) a[q] * b[q]);
+      }
+      assertThat((double) SparseBackward.dotRow(a, b, len, tmp)).as("len %d", len)
+          .isCloseTo(exact, within(1e-6 * mag + 1e-7));
+    }
+    float[] a = gaussian(rnd, 768);
+    float[] b = gaussian(rnd, 768);
+    assertThat(Float.floatToRawIntBits(SparseBackward.dotRow(a, b, 768, tmp)))
+        .isEqualTo(Float.floatToRawIntBits(SparseBackward.dotRow(a, b, 768, new float[768]))); // deterministic
   }
 
   private static float[] gaussian(Random rnd, int len) {

@@ -60,6 +60,34 @@ class TopKSelectTest {
   }
 
   @Test
+  void radixSelectionAmongManyCandidatesWithLargeKEqualsReference() {
+    Random rnd = new Random(4);
+    TopKSelect sel = new TopKSelect(1);
+    for (int trial = 0; trial < 60; trial++) {
+      int n = 3000;
+      int[] cand = java.util.stream.IntStream.range(0, n).filter(i -> i % 3 != 1).toArray();
+      int k = trial % 3 == 0 ? 384 : 1 + rnd.nextInt(cand.length);
+      float[] pre = new float[n];
+      for (int i = 0; i < n; i++) { // gaussian, coarse ties, mostly negative, or values sharing high bits
+        pre[i] = switch (trial % 4) {
+          case 0 -> (float) rnd.nextGaussian();
+          case 1 -> rnd.nextInt(6) - 3;
+          case 2 -> (float) rnd.nextGaussian() - 2.5f;
+          default -> 1f + rnd.nextInt(1 << 12) * 0x1p-23f;
+        };
+      }
+      int[] fi = new int[k];
+      float[] fv = new float[k];
+      int[] ri = new int[k];
+      float[] rv = new float[k];
+      sel.selectAmong(pre, 0, new float[n], cand, cand.length, k, fi, fv, 0);
+      TopKSelect.reference(pre, 0, new float[n], cand, cand.length, k, ri, rv, 0);
+      assertThat(fi).containsExactly(ri);
+      assertThat(fv).containsExactly(rv);
+    }
+  }
+
+  @Test
   void selectionAmongCandidatesEqualsReference() {
     Random rnd = new Random(3);
     for (int trial = 0; trial < 200; trial++) {
