@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.livesae.engine.Sae;
 import dev.livesae.engine.TopKCodes;
@@ -114,14 +115,13 @@ public final class Demo {
 
     private Report produceTrainReport(MiniLmModel minilm, String bootstrap, MonitorService monitor,
                                       TrainerService trainer, long t0) throws Exception {
-        long produced = 0;
+        AtomicLong produced = new AtomicLong();
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "livesae-demo-progress");
             t.setDaemon(true);
             return t;
         });
-        long[] producedRef = new long[1];
-        ticker.scheduleAtFixedRate(() -> out.println(progressLine(t0, producedRef[0], trainer, monitor)),
+        ticker.scheduleAtFixedRate(() -> out.println(progressLine(t0, produced.get(), trainer, monitor)),
                 (long) (o.progressSeconds() * 1000), (long) (o.progressSeconds() * 1000), TimeUnit.MILLISECONDS);
         TextLines corpus = EuroparlCorpus.lines();
         try {
@@ -129,24 +129,22 @@ public final class Demo {
                     .withTopics(false, 1);
             try (ActivationPublisher publisher = new ActivationPublisher(publisherOptions)) {
                 Set<String> hooks = Set.of(o.hookpoint());
-                while (!stopRequested && produced < o.tokens() && corpus.hasNext()) {
+                while (!stopRequested && produced.get() < o.tokens() && corpus.hasNext()) {
                     ForwardPass pass = minilm.forward(corpus.next(o.textsPerPass()), hooks);
                     publisher.publish(pass);
-                    produced += pass.rows();
-                    producedRef[0] = produced;
+                    produced.addAndGet(pass.rows());
                 }
                 if (!publisher.flush(Duration.ofSeconds(60))) {
                     LOG.warn("the publisher did not drain within 60 s");
                 }
-                produced = publisher.stats().ackedRows();
-                producedRef[0] = produced;
+                produced.set(publisher.stats().ackedRows());
             }
-            awaitConsumed(trainer, produced);
+            awaitConsumed(trainer, produced.get());
             trainer.stop();
             TrainerProgress last = trainer.finished().get(2, TimeUnit.MINUTES);
             long monitored = awaitMonitored(monitor, last.codeBatches() > 0 ? last.tokensConsumed() : 0);
             ticker.shutdownNow();
-            out.println(progressLine(t0, produced, trainer, monitor));
+            out.println(progressLine(t0, produced.get(), trainer, monitor));
             Path checkpoint = trainer.lastCheckpoint()
                     .orElseThrow(() -> new IllegalStateException("the trainer wrote no checkpoint"));
             // the checkpoint holds the trained weights (engine/) and the last promoted snapshot (dictionary/)
@@ -156,7 +154,7 @@ public final class Demo {
             List<FeatureReport> features = features(minilm, top, heldOut);
             Optional<WindowSummary> window = monitor.latestWindows().values().stream()
                     .filter(w -> w.hookpoint().equals(o.hookpoint())).findFirst();
-            Report report = new Report(produced, last.tokensTrained(), monitored, last, window, checkpoint, heldOut,
+            Report report = new Report(produced.get(), last.tokensTrained(), monitored, last, window, checkpoint, heldOut,
                     features, (System.nanoTime() - t0) / 1e9, stopRequested);
             printSummary(report, monitor);
             return report;
@@ -166,11 +164,17 @@ public final class Demo {
         }
     }
 
-    /** Waits until the trainer has consumed every produced token (or stalls for the catch-up timeout). */
+    /**
+     * Waits until the trainer has consumed every produced token, or has caught up with the topic having
+     * dead-lettered some records, or the catch-up timeout passes.
+     */
     private static void awaitConsumed(TrainerService trainer, long produced) throws InterruptedException {
         long deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
-        while (trainer.progress().tokensConsumed() + trainer.progress().rejectedRecords() < produced
-                && !trainer.finished().isDone() && System.nanoTime() < deadline) {
+        while (!trainer.finished().isDone() && System.nanoTime() < deadline) {
+            TrainerProgress p = trainer.progress();
+            if (p.tokensConsumed() >= produced || p.lag() == 0 && p.rejectedRecords() > 0) {
+                return;
+            }
             Thread.sleep(100);
         }
     }
