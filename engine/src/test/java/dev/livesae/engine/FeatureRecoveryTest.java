@@ -8,26 +8,6 @@ import org.junit.jupiter.api.Test;
 /** Trains on synthetic activations with known features in superposition and checks the decoder finds them. */
 class FeatureRecoveryTest {
 
-  static double meanBestCosine(SyntheticFeatures gen, Sae sae) {
-    double sum = 0;
-    for (int j = 0; j < gen.m(); j++) {
-      float[] f = gen.feature(j);
-      double best = -1;
-      for (int i = 0; i < sae.dSae(); i++) {
-        float[] w = sae.decoderRow(i);
-        double dot = 0;
-        double nw = 0;
-        for (int q = 0; q < f.length; q++) {
-          dot += f[q] * w[q];
-          nw += w[q] * w[q];
-        }
-        best = Math.max(best, dot / Math.sqrt(nw));
-      }
-      sum += best;
-    }
-    return sum / gen.m();
-  }
-
   @Test
   void recoversKnownFeaturesAndKeepsLatentsAlive() {
     int d = 64;
@@ -40,7 +20,7 @@ class FeatureRecoveryTest {
     double before;
     StepResult last = null;
     try (SaeTrainer t = SaeTrainer.create(cfg, gen.next(4096), 4096)) {
-      before = meanBestCosine(gen, t.snapshot());
+      before = gen.meanBestCosine(t.snapshot());
       for (int s = 0; s < 1500; s++) {
         last = t.step(gen.next(rows), rows);
         if (s % 250 == 0) {
@@ -48,7 +28,7 @@ class FeatureRecoveryTest {
               last.auxKLoss(), last.l0(), last.deadFraction(), last.denseFraction());
         }
       }
-      double after = meanBestCosine(gen, t.snapshot());
+      double after = gen.meanBestCosine(t.snapshot());
       System.out.printf("mean best cosine before %.3f after %.3f, fvu %.4f dead %.4f%n", before, after, last.fvu(),
           last.deadFraction());
       assertThat(before).isLessThan(0.6);

@@ -1,6 +1,5 @@
 package dev.livesae.trainer;
 
-import dev.livesae.engine.Sae;
 import dev.livesae.engine.synthetic.SyntheticFeatures;
 import dev.livesae.wire.ActivationBatch;
 import dev.livesae.wire.ActivationMeta;
@@ -42,24 +41,4 @@ final class Synthetic {
         return new ActivationBatch(meta, seqs, pos, tok, gen.next(rows));
     }
 
-    /** Mean over true features of the best |cosine| with any decoder row. */
-    static double meanBestCosine(SyntheticFeatures gen, Sae sae) {
-        double sum = 0;
-        for (int j = 0; j < gen.m(); j++) {
-            float[] f = gen.feature(j);
-            double best = 0;
-            for (int i = 0; i < sae.dSae(); i++) {
-                float[] w = sae.decoderRow(i);
-                double dot = 0;
-                double nw = 0;
-                for (int q = 0; q < f.length; q++) {
-                    dot += f[q] * w[q];
-                    nw += w[q] * w[q];
-                }
-                best = Math.max(best, dot / Math.sqrt(nw));
-            }
-            sum += best;
-        }
-        return sum / gen.m();
-    }
 }

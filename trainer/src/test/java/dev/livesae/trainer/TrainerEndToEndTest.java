@@ -91,7 +91,7 @@ class TrainerEndToEndTest {
         assertThat(state.trained().count()).isEqualTo(total);
         assertThat(state.offsets()).containsEntry(0, (long) RECORDS / PARTITIONS).containsEntry(1, (long) RECORDS / PARTITIONS);
         Sae trained = Sae.load(ck.resolve(TrainingLoop.ENGINE_DIR));
-        double cos = Synthetic.meanBestCosine(data.gen, trained);
+        double cos = data.gen.meanBestCosine(trained);
         System.out.printf("mean best cosine %.4f after %d tokens through Kafka (%s)%n", cos, total, last.line());
         assertThat(cos).isGreaterThanOrEqualTo(0.95);
 

@@ -90,6 +90,30 @@ public final class SyntheticFeatures {
   }
 
   /** Copy of feature j's unit direction. */
+  /**
+   * Recovery of the true features by a dictionary: the mean, over true features, of the best cosine with
+   * any decoder row (1.0 = every feature has an exact decoder direction).
+   */
+  public double meanBestCosine(dev.livesae.engine.Sae sae) {
+    double sum = 0;
+    for (int j = 0; j < m(); j++) {
+      float[] f = feature(j);
+      double best = -1;
+      for (int i = 0; i < sae.dSae(); i++) {
+        float[] w = sae.decoderRow(i);
+        double dot = 0;
+        double nw = 0;
+        for (int q = 0; q < f.length; q++) {
+          dot += f[q] * w[q];
+          nw += w[q] * w[q];
+        }
+        best = Math.max(best, dot / Math.sqrt(nw));
+      }
+      sum += best;
+    }
+    return sum / m();
+  }
+
   public float[] feature(int j) {
     return Arrays.copyOfRange(features, j * d, (j + 1) * d);
   }
