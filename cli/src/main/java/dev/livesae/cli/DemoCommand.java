@@ -86,7 +86,7 @@ public final class DemoCommand implements Callable<Integer> {
             options = new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass,
                     heldOutTexts, topFeatures, contexts, dir, trainerMetricsPort, monitorPort, progressSeconds, bootstrap);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Demo demo = new Demo(options, System.out);
         CountDownLatch done = new CountDownLatch(1);
