@@ -16,6 +16,8 @@ class DemoCommandTest {
 
     private static Run run(String... args) {
         CommandLine cl = Sae.commandLine(new LayeredDefaults(Map.of(), new Properties()));
+        cl.setUsageHelpAutoWidth(false);
+        cl.setUsageHelpWidth(200);
         StringWriter err = new StringWriter();
         StringWriter out = new StringWriter();
         cl.setErr(new PrintWriter(err));
