@@ -414,6 +414,10 @@ class DeploymentContractTest {
             assertThat(flag(command, "--bootstrap")).as(e.getKey() + " --bootstrap").isEqualTo("kafka:9092");
             assertThat(strings(map(svc.get("healthcheck")).get("test"))).as(e.getKey() + " healthcheck").contains(port);
             assertThat(containerPorts(svc)).as(e.getKey() + " published ports").contains(port);
+            // the real command line parses it: a renamed or mistyped flag fails here, not in a container
+            picocli.CommandLine cl = Sae.commandLine(new LayeredDefaults(Map.of(), new java.util.Properties()));
+            picocli.CommandLine.ParseResult parsed = cl.parseArgs(command.toArray(String[]::new));
+            assertThat(parsed.subcommand().commandSpec().name()).as(e.getKey() + " parsed subcommand").isEqualTo(e.getValue());
         }
         String dockerfile = read(DOCKER.resolve("Dockerfile"));
         assertThat(dockerfile).contains("mvn -B -q -Dmaven.test.skip=true package", "cli/target/sae.jar", "cli/target/lib",
