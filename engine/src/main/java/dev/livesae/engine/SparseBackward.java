@@ -14,13 +14,65 @@ import java.util.Arrays;
  * gradient then loses its component parallel to the (unit) row. {@link #reference} is the dense version.
  */
 final class SparseBackward {
+  /**
+   * Keys (tokens of one kind) per block: 256 rows of dL/dout and x - b_pre, 1.5 MB at d = 768. Chosen by a
+   * sweep at d = 768, n = 24576, k = 32, kAux = 384, B = 4096 (docs/engine.md, AuxK): tiles sized for the
+   * 1 MB L2 (64 x 48) gained only ~10%, larger tiles ~25%.
+   */
+  static final int TOKEN_BLOCK = 256;
+  /** Latents per group (one thread's unit); their scratch rows are 9 KB each at d = 768 (4.5 MB a group). */
+  static final int LATENT_GROUP = 512;
+
+  private final int tokenBlock;
+  private final int latentGroup;
+  private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
   private int[] start = new int[0];
   private int[] order = new int[0];
 
+  SparseBackward() {
+    this(TOKEN_BLOCK, LATENT_GROUP);
+  }
+
+  /** Block sizes are a speed choice only: the gradients are bit-identical for any positive values. */
+  SparseBackward(int tokenBlock, int latentGroup) {
+    if (tokenBlock < 1) {
+      throw new IllegalArgumentException("tokenBlock must be >= 1 (got " + tokenBlock + ")");
+    }
+    if (latentGroup < 1) {
+      throw new IllegalArgumentException("latentGroup must be >= 1 (got " + latentGroup + ")");
+    }
+    this.tokenBlock = tokenBlock;
+    this.latentGroup = latentGroup;
+  }
+
+  /** Per-thread scratch rows for one latent group, reused across steps. */
+  private static final class Scratch {
+    float[][] wRow = new float[0][];
+    float[][] accDec = new float[0][];
+    float[][] accEnc = new float[0][];
+    float[] gb = new float[0];
+    int[] pos = new int[0];
+    float[] src = new float[0];
+    float[] tmp = new float[0];
+
+    Scratch ensure(int group, int d) {
+      if (wRow.length < group || src.length != d) {
+        wRow = new float[group][d];
+        accDec = new float[group][d];
+        accEnc = new float[group][d];
+        gb = new float[group];
+        pos = new int[group];
+        src = new float[d];
+        tmp = new float[d];
+      }
+      return this;
+    }
+  }
+
   /**
    * Fills {@code gr}. Work per firing (token, latent) entry: one dot product (dL/dpre) and two row updates
-   * (W_dec and W_enc gradients), all against the latent's own rows, which stay in L1 while its entries are
-   * processed. The encoder part of dL/db_pre is {@code -sum_i (dL/db_enc)_i W_enc[i]}, since every entry of
+   * (W_dec and W_enc gradients), all against the latent's own scratch rows; latents are taken in groups and
+   * their entries in blocks of tokens, so the rows of a block are read by many latents close together. The encoder part of dL/db_pre is {@code -sum_i (dL/db_enc)_i W_enc[i]}, since every entry of
    * latent i contributes {@code -dpre W_enc[i]}.
    */
   void backward(int rows, int d, int n, int k, float[] xc, int[] idx, float[] val, float[] gOut,
@@ -67,48 +119,84 @@ final class SparseBackward {
         ord[fill[auxIdx[e]]++] = mainCount + e;
       }
     }
-    // 2. per used latent, on threads: dL/dpre per entry, then W_dec, W_enc, b_enc gradients. The latent's
-    // decoder row, its two gradient accumulators and each entry's source rows are first copied to offset 0 of
-    // scratch rows: C2 (JDK 17) vectorises `y[q] += a * x[q]` but not the same loop with two different row
-    // offsets, which ran about 7x slower per element (docs/engine.md, AuxK).
-    Parallel.forChunks(used, 32, (ch, from, to) -> {
-      float[] wRow = new float[d];
-      float[] src = new float[d];
-      float[] accDec = new float[d];
-      float[] accEnc = new float[d];
-      float[] tmp = new float[d];
-      for (int u = from; u < to; u++) {
-        int i = gr.used[u];
-        int w = i * d;
-        System.arraycopy(wDec, w, wRow, 0, d);
-        Arrays.fill(accDec, 0f);
-        Arrays.fill(accEnc, 0f);
-        float gb = 0f;
-        for (int p = st[i]; p < st[i + 1]; p++) {
-          int e = ord[p];
-          int r;
-          float z;
-          float[] g;
-          if (e < mainCount) {
-            r = e / k;
-            z = val[e];
-            g = gOut;
-          } else {
-            r = (e - mainCount) / kA;
-            z = auxVal[e - mainCount];
-            g = hOut;
+    // 2. per group of used latents, on threads: dL/dpre per entry, then W_dec, W_enc, b_enc gradients. Each
+    // latent's entries are in "key" order (main entries by token, then AuxK entries by token), and the group
+    // walks that key range in blocks: per block, every latent of the group takes its entries in the block.
+    // The block's source rows (dL/dx_hat or dL/de_hat, and x - b_pre) are then read by several latents while
+    // they are still in cache, close together in memory, instead of once per entry from anywhere in the
+    // 25 MB of rows (at ~5% density, consecutive entries of one latent are ~60 KB apart). Each latent still sums its own entries
+    // in key order, so the result does not depend on the block sizes or the threads. The latent's decoder
+    // row, its two gradient accumulators and each entry's source rows sit at offset 0 of scratch rows: C2
+    // (JDK 17) vectorises `y[q] += a * x[q]` but not the same loop with two different row offsets, which ran
+    // about 7x slower per element (docs/engine.md, AuxK).
+    final int keyEnd = kA > 0 ? 2 * rows : rows;
+    final int block = tokenBlock;
+    Parallel.forChunks(used, latentGroup, (ch, from, to) -> {
+      Scratch sc = scratch.get().ensure(latentGroup, d);
+      int m = to - from;
+      for (int l = 0; l < m; l++) {
+        int i = gr.used[from + l];
+        System.arraycopy(wDec, i * d, sc.wRow[l], 0, d);
+        Arrays.fill(sc.accDec[l], 0f);
+        Arrays.fill(sc.accEnc[l], 0f);
+        sc.gb[l] = 0f;
+        sc.pos[l] = st[i];
+      }
+      float[] src = sc.src;
+      float[] tmp = sc.tmp;
+      for (int b1 = Math.min(keyEnd, block); ; b1 = keyEnd - b1 <= block ? keyEnd : b1 + block) {
+        for (int l = 0; l < m; l++) {
+          int p = sc.pos[l];
+          int end = st[gr.used[from + l] + 1];
+          if (p == end) {
+            continue;
           }
-          System.arraycopy(g, r * d, src, 0, d);
-          float dpre = dotRow(src, wRow, d, tmp);
-          axpyRow(z, src, accDec, d);
-          if (dpre != 0f) {
-            System.arraycopy(xc, r * d, src, 0, d);
-            axpyRow(dpre, src, accEnc, d);
+          float[] wRow = sc.wRow[l];
+          float[] accDec = sc.accDec[l];
+          float[] accEnc = sc.accEnc[l];
+          float gb = sc.gb[l];
+          for (; p < end; p++) {
+            int e = ord[p];
+            int r;
+            float z;
+            float[] g;
+            if (e < mainCount) {
+              r = e / k;
+              if (r >= b1) {
+                break;
+              }
+              z = val[e];
+              g = gOut;
+            } else {
+              r = (e - mainCount) / kA;
+              if (rows + r >= b1) {
+                break;
+              }
+              z = auxVal[e - mainCount];
+              g = hOut;
+            }
+            System.arraycopy(g, r * d, src, 0, d);
+            float dpre = dotRow(src, wRow, d, tmp);
+            axpyRow(z, src, accDec, d);
+            if (dpre != 0f) {
+              System.arraycopy(xc, r * d, src, 0, d);
+              axpyRow(dpre, src, accEnc, d);
+            }
+            gb += dpre;
           }
-          gb += dpre;
+          sc.pos[l] = p;
+          sc.gb[l] = gb;
         }
-        System.arraycopy(accDec, 0, gr.wDec, w, d);
-        System.arraycopy(accEnc, 0, gr.wEnc, w, d);
+        if (b1 == keyEnd) {
+          break;
+        }
+      }
+      for (int l = 0; l < m; l++) {
+        int i = gr.used[from + l];
+        int w = i * d;
+        float gb = sc.gb[l];
+        System.arraycopy(sc.accDec[l], 0, gr.wDec, w, d);
+        System.arraycopy(sc.accEnc[l], 0, gr.wEnc, w, d);
         gr.bEnc[i] = gb;
         // remove the component parallel to the (unit) decoder row
         float par = dot(gr.wDec, w, wDec, w, d);

@@ -1,6 +1,7 @@
 package dev.livesae.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
@@ -24,19 +25,16 @@ class SparseBackwardTest {
 
   private static void checkAgainstDense(Random rnd, int d, int n, int k, int kAux, int rows,
                                         java.util.function.IntPredicate isDead) {
-    float[] wEnc = gaussian(rnd, n * d);
-    float[] wDec = gaussian(rnd, n * d);
-    DecoderRows.reference(wDec, n, d);
-    float[] bEnc = gaussian(rnd, n);
-    float[] xc = gaussian(rnd, rows * d);
-    int[] dead = IntStream.range(0, n).filter(isDead).toArray();
-    int[] idx = new int[rows * k];
-    float[] val = new float[rows * k];
-    int[] auxIdx = new int[rows * kAux];
-    float[] auxVal = new float[rows * kAux];
-    TopKEncoder.reference(xc, rows, wEnc, bEnc, d, n, k, idx, val, dead, dead.length, kAux, auxIdx, auxVal);
-    float[] gOut = gaussian(rnd, rows * d);
-    float[] hOut = gaussian(rnd, rows * d);
+    Inputs in = new Inputs(rnd, d, n, k, kAux, rows, isDead);
+    float[] wEnc = in.wEnc;
+    float[] wDec = in.wDec;
+    float[] xc = in.xc;
+    int[] idx = in.idx;
+    float[] val = in.val;
+    int[] auxIdx = in.auxIdx;
+    float[] auxVal = in.auxVal;
+    float[] gOut = in.gOut;
+    float[] hOut = in.hOut;
     for (boolean withAux : new boolean[] {true, false}) {
       Grads sparse = new Grads(n, d);
       Grads dense = new Grads(n, d);
@@ -64,6 +62,83 @@ class SparseBackwardTest {
         assertThat((double) SparseBackward.dot(sparse.wDec, i * d, wDec, i * d, d)).isCloseTo(0.0, within(1e-5 * scale));
       }
     }
+  }
+
+  /**
+   * The token blocks and latent groups only reorder work between latents: every block size, group size and
+   * thread setting gives the same bits (blocks of 1 and 7 keys cut both the main and the AuxK entries).
+   */
+  @Test
+  void blockAndGroupSizesAndThreadsDoNotChangeTheBits() {
+    Random rnd = new Random(14);
+    int d = 48;
+    int n = 60;
+    int k = 3;
+    int kAux = 10;
+    int rows = 50;
+    Inputs in = new Inputs(rnd, d, n, k, kAux, rows, i -> i % 3 != 0);
+    Grads base = new Grads(n, d);
+    new SparseBackward(Integer.MAX_VALUE / 4, n).backward(rows, d, n, k, in.xc, in.idx, in.val, in.gOut, kAux,
+        in.auxIdx, in.auxVal, in.hOut, in.wEnc, in.wDec, base);
+    boolean saved = Parallel.threads;
+    try {
+      for (boolean threads : new boolean[] {false, true}) {
+        Parallel.threads = threads;
+        for (int[] bg : new int[][] {{1, 1}, {7, 5}, {16, 64}, {256, 512}}) {
+          Grads g = new Grads(n, d);
+          new SparseBackward(bg[0], bg[1]).backward(rows, d, n, k, in.xc, in.idx, in.val, in.gOut, kAux,
+              in.auxIdx, in.auxVal, in.hOut, in.wEnc, in.wDec, g);
+          String what = "block " + bg[0] + " group " + bg[1] + " threads " + threads;
+          assertThat(g.usedCount).as(what).isEqualTo(base.usedCount);
+          assertThat(bits(g.wDec)).as(what).isEqualTo(bits(base.wDec));
+          assertThat(bits(g.wEnc)).as(what).isEqualTo(bits(base.wEnc));
+          assertThat(bits(g.bEnc)).as(what).isEqualTo(bits(base.bEnc));
+          assertThat(bits(g.bPre)).as(what).isEqualTo(bits(base.bPre));
+          assertThat(g.rowNormSq).as(what).isEqualTo(base.rowNormSq);
+        }
+      }
+    } finally {
+      Parallel.threads = saved;
+    }
+    assertThatThrownBy(() -> new SparseBackward(0, 1)).hasMessageContaining("tokenBlock");
+    assertThatThrownBy(() -> new SparseBackward(1, 0)).hasMessageContaining("latentGroup");
+  }
+
+  /** Unit decoder rows, Gaussian encoder/inputs/upstream gradients, and the reference TopK + AuxK codes. */
+  private static final class Inputs {
+    final float[] wEnc;
+    final float[] wDec;
+    final float[] xc;
+    final int[] idx;
+    final float[] val;
+    final int[] auxIdx;
+    final float[] auxVal;
+    final float[] gOut;
+    final float[] hOut;
+
+    Inputs(Random rnd, int d, int n, int k, int kAux, int rows, java.util.function.IntPredicate isDead) {
+      wEnc = gaussian(rnd, n * d);
+      wDec = gaussian(rnd, n * d);
+      DecoderRows.reference(wDec, n, d);
+      float[] bEnc = gaussian(rnd, n);
+      xc = gaussian(rnd, rows * d);
+      int[] dead = IntStream.range(0, n).filter(isDead).toArray();
+      idx = new int[rows * k];
+      val = new float[rows * k];
+      auxIdx = new int[rows * kAux];
+      auxVal = new float[rows * kAux];
+      TopKEncoder.reference(xc, rows, wEnc, bEnc, d, n, k, idx, val, dead, dead.length, kAux, auxIdx, auxVal);
+      gOut = gaussian(rnd, rows * d);
+      hOut = gaussian(rnd, rows * d);
+    }
+  }
+
+  private static int[] bits(float[] a) {
+    int[] b = new int[a.length];
+    for (int i = 0; i < a.length; i++) {
+      b[i] = Float.floatToRawIntBits(a[i]);
+    }
+    return b;
   }
 
   @Test
