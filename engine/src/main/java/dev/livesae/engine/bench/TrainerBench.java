@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,17 +29,8 @@ public final class TrainerBench implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--d", defaultValue = "768", description = "Input width d_in (default: ${DEFAULT-VALUE}).")
-  int d;
-
-  @Option(names = "--n", defaultValue = "24576", description = "Number of latents d_sae (default: ${DEFAULT-VALUE}).")
-  int n;
-
-  @Option(names = "--k", defaultValue = "32", description = "Latents kept per token (default: ${DEFAULT-VALUE}).")
-  int k;
-
-  @Option(names = "--batch", defaultValue = "4096", description = "Tokens per step (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @Mixin
+  SaeShapeOptions shape;
 
   @Option(names = "--steps", defaultValue = "10", description = "Timed steps (default: ${DEFAULT-VALUE}).")
   int steps;
@@ -64,15 +56,11 @@ public final class TrainerBench implements Callable<Integer> {
   }
 
   private void validate() {
-    require(d >= 1, "--d must be >= 1 (got " + d + ")");
-    require(n >= 1, "--n must be >= 1 (got " + n + ")");
-    require(k >= 1 && k <= n, "--k must be in [1, --n] (got " + k + ")");
-    require(batch >= 2, "--batch must be >= 2 (got " + batch + ")");
+    shape.validate(spec.commandLine(), 2);
     require(steps >= 1, "--steps must be >= 1 (got " + steps + ")");
     require(warmup >= 0, "--warmup must be >= 0 (got " + warmup + ")");
     require(features >= 0, "--features must be >= 0 (got " + features + ")");
     require(deadTokens >= 0, "--dead-tokens must be >= 0 (got " + deadTokens + ")");
-    require((long) d * n <= Integer.MAX_VALUE, "--d x --n must be <= " + Integer.MAX_VALUE + " (got " + (long) d * n + ")");
   }
 
   private void require(boolean ok, String message) {
@@ -84,26 +72,26 @@ public final class TrainerBench implements Callable<Integer> {
   @Override
   public Integer call() {
     validate();
-    int m = features > 0 ? features : 4 * d;
+    int m = features > 0 ? features : 4 * shape.d;
     double alpha = 0.5;
-    double rate = Math.min(1.0, k / (double) m);
-    SyntheticFeatures gen = new SyntheticFeatures(d, m, alpha, rate, 0.01f, seed);
-    String data = "synthetic superposition activations (SyntheticFeatures d=" + d + " m=" + m + " alpha=" + alpha
+    double rate = Math.min(1.0, shape.k / (double) m);
+    SyntheticFeatures gen = new SyntheticFeatures(shape.d, m, alpha, rate, 0.01f, seed);
+    String data = "synthetic superposition activations (SyntheticFeatures d=" + shape.d + " m=" + m + " alpha=" + alpha
         + " mean active features=" + String.format("%.1f", gen.expectedL0()) + " seed=" + seed
         + "), one fixed batch reused every step";
     System.out.println("data: " + data);
-    float[] x = gen.next(batch);
-    SaeConfig def = SaeConfig.defaults(d, n, k);
-    SaeConfig cfg = new SaeConfig(d, n, k, def.kAux(), deadTokens > 0 ? deadTokens : def.deadTokensThreshold(),
+    float[] x = gen.next(shape.batch);
+    SaeConfig def = SaeConfig.defaults(shape.d, shape.n, shape.k);
+    SaeConfig cfg = new SaeConfig(shape.d, shape.n, shape.k, def.kAux(), deadTokens > 0 ? deadTokens : def.deadTokensThreshold(),
         def.auxKCoeff(), 0f, 0, 0f, 0, 0, true, seed);
-    try (SaeTrainer t = SaeTrainer.create(cfg, x, batch)) {
+    try (SaeTrainer t = SaeTrainer.create(cfg, x, shape.batch)) {
       PhaseTimes sum = PhaseTimes.ZERO;
       double fvuFirst = Double.NaN;
       StepResult last = null;
       long wall = 0;
       for (int s = 0; s < warmup + steps; s++) {
         long t0 = System.nanoTime();
-        last = t.step(x, batch);
+        last = t.step(x, shape.batch);
         long dt = System.nanoTime() - t0;
         boolean timed = s >= warmup;
         if (timed) {
@@ -116,7 +104,7 @@ public final class TrainerBench implements Callable<Integer> {
         PhaseTimes p = last.times();
         System.out.printf("%s step %d: %.0f ms (%.0f tokens/s) encode %.0f topk %.0f decode %.0f backward %.0f "
                 + "optimizer %.0f | fvu %.4f auxk %.4f l0 %.1f dead %.3f%n", timed ? "timed" : "warmup",
-            last.step(), dt / 1e6, batch / (dt / 1e9), p.encodeMs(), p.topkMs(), p.decodeMs(), p.backwardMs(),
+            last.step(), dt / 1e6, shape.batch / (dt / 1e9), p.encodeMs(), p.topkMs(), p.decodeMs(), p.backwardMs(),
             p.optimizerMs(), last.fvu(), last.auxKLoss(), last.l0(), last.deadFraction());
       }
       double secs = wall / 1e9;
@@ -124,16 +112,16 @@ public final class TrainerBench implements Callable<Integer> {
       ObjectNode o = om.createObjectNode();
       o.put("bench", "trainer");
       o.put("data", data);
-      o.put("d", d);
-      o.put("n", n);
-      o.put("k", k);
-      o.put("batch", batch);
+      o.put("d", shape.d);
+      o.put("n", shape.n);
+      o.put("k", shape.k);
+      o.put("batch", shape.batch);
       o.put("steps", steps);
       o.put("warmup", warmup);
-      o.put("tokens_per_s", round(batch * (double) steps / secs));
+      o.put("tokens_per_s", round(shape.batch * (double) steps / secs));
       o.put("ms_per_step", round(wall / 1e6 / steps));
-      o.put("encoder_gflops", round(2.0 * batch * n * d * steps / (sum.encodeMs() / 1e3) / 1e9));
-      o.put("step_gflops_dense_equivalent", round(2.0 * batch * n * d * steps / secs / 1e9));
+      o.put("encoder_gflops", round(2.0 * shape.batch * shape.n * shape.d * steps / (sum.encodeMs() / 1e3) / 1e9));
+      o.put("step_gflops_dense_equivalent", round(2.0 * shape.batch * shape.n * shape.d * steps / secs / 1e9));
       ObjectNode ms = o.putObject("ms");
       ms.put("encode", round(sum.encodeMs() / steps));
       ms.put("topk", round(sum.topkMs() / steps));

@@ -27,11 +27,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import dev.livesae.engine.SaeConfig;
+import dev.livesae.engine.bench.SaeShapeOptions;
 import dev.livesae.engine.synthetic.SyntheticFeatures;
 import dev.livesae.kafka.local.BrokerOptions;
 import dev.livesae.kafka.local.EmbeddedKafkaBroker;
@@ -58,17 +60,8 @@ public final class KafkaTrainerBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--d", defaultValue = "768", description = "Input width d_in (default: ${DEFAULT-VALUE}).")
-    int d;
-
-    @Option(names = "--n", defaultValue = "24576", description = "Number of latents d_sae (default: ${DEFAULT-VALUE}).")
-    int n;
-
-    @Option(names = "--k", defaultValue = "32", description = "Latents kept per token (default: ${DEFAULT-VALUE}).")
-    int k;
-
-    @Option(names = "--batch", defaultValue = "4096", description = "Rows per training step (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Mixin
+    SaeShapeOptions shape;
 
     @Option(names = "--tokens", defaultValue = "65536",
             description = "Tokens trained per path (rounded up to whole records) (default: ${DEFAULT-VALUE}).")
@@ -112,12 +105,9 @@ public final class KafkaTrainerBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        require(d >= 1, "--d must be >= 1 (got " + d + ")");
-        require(n >= 1, "--n must be >= 1 (got " + n + ")");
-        require(k >= 1 && k <= n, "--k must be in [1, --n] (got " + k + ")");
-        require(batch >= 1, "--batch must be >= 1 (got " + batch + ")");
-        require(tokens >= batch, "--tokens must be >= --batch (got " + tokens + ")");
-        require(recordRows >= 1 && (long) recordRows * d * 4 <= 30L << 20,
+        shape.validate(spec.commandLine(), 1);
+        require(tokens >= shape.batch, "--tokens must be >= --batch (got " + tokens + ")");
+        require(recordRows >= 1 && (long) recordRows * shape.d * 4 <= 30L << 20,
                 "--record-rows must be >= 1 and make records <= 30 MiB (got " + recordRows + ")");
         require(shuffleBuffer >= 0, "--shuffle-buffer must be >= 0 (got " + shuffleBuffer + ")");
         require(partitions >= 1, "--partitions must be >= 1 (got " + partitions + ")");
@@ -125,18 +115,18 @@ public final class KafkaTrainerBench implements Callable<Integer> {
 
         int records = (int) ((tokens + recordRows - 1) / recordRows);
         long total = (long) records * recordRows;
-        int features = 4 * d;
-        SyntheticFeatures gen = new SyntheticFeatures(d, features, 0.5, Math.min(1.0, k / (double) features), 0.01f, seed);
+        int features = 4 * shape.d;
+        SyntheticFeatures gen = new SyntheticFeatures(shape.d, features, 0.5, Math.min(1.0, shape.k / (double) features), 0.01f, seed);
         String data = String.format(Locale.ROOT, "synthetic superposition activations (SyntheticFeatures d=%d m=%d "
-                + "alpha=0.5 mean active features=%.1f seed=%d), %d distinct records of %d rows cycled", d, features,
+                + "alpha=0.5 mean active features=%.1f seed=%d), %d distinct records of %d rows cycled", shape.d, features,
                 gen.expectedL0(), seed, Math.min(records, 16), recordRows);
         System.out.println("data: " + data);
-        ActivationMeta meta = new ActivationMeta("bench", "kafka-trainer", d);
+        ActivationMeta meta = new ActivationMeta("bench", "kafka-trainer", shape.d);
         List<float[]> pool = new ArrayList<>();
         for (int i = 0; i < Math.min(records, 16); i++) {
             pool.add(gen.next(recordRows));
         }
-        SaeConfig cfg = options("127.0.0.1:1", "t", Path.of("unused")).build().saeConfig(d);
+        SaeConfig cfg = options("127.0.0.1:1", "t", Path.of("unused")).build().saeConfig(shape.d);
 
         EmbeddedKafkaBroker broker = null;
         try {
@@ -147,8 +137,8 @@ public final class KafkaTrainerBench implements Callable<Integer> {
                 servers = broker.bootstrapServers();
             }
             // untimed warm-up, so neither path pays for JIT and native initialisation
-            try (TrainingLoop warm = TrainingLoop.create(cfg, batch, 0, seed, pool.get(0), recordRows)) {
-                for (int i = 0; i < Math.max(1, batch / recordRows); i++) {
+            try (TrainingLoop warm = TrainingLoop.create(cfg, shape.batch, 0, seed, pool.get(0), recordRows)) {
+                for (int i = 0; i < Math.max(1, shape.batch / recordRows); i++) {
                     offer(warm, batchOf(meta, pool, i));
                 }
             }
@@ -159,32 +149,32 @@ public final class KafkaTrainerBench implements Callable<Integer> {
                 mem.add(m);
                 System.out.printf(Locale.ROOT, "round %d in-memory: %d tokens in %.2f s = %.0f tokens/s (engine steps %.2f s)%n",
                         round, total, m.seconds, total / m.seconds, m.stepSeconds);
-                Run k = throughKafka(servers, meta, pool, records, total);
-                kafka.add(k);
+                Run kafkaRun = throughKafka(servers, meta, pool, records, total);
+                kafka.add(kafkaRun);
                 System.out.printf(Locale.ROOT, "round %d kafka:     %d tokens in %.2f s = %.0f tokens/s (engine steps %.2f s; "
-                        + "codes %s; checkpoints outside the window %.2f s)%n", round, total, k.seconds, total / k.seconds,
-                        k.stepSeconds, noCodes ? "off" : "on", k.checkpointSeconds);
+                        + "codes %s; checkpoints outside the window %.2f s)%n", round, total, kafkaRun.seconds, total / kafkaRun.seconds,
+                        kafkaRun.stepSeconds, noCodes ? "off" : "on", kafkaRun.checkpointSeconds);
             }
             Run m = mem.stream().min(Comparator.comparingDouble(Run::seconds)).orElseThrow();
-            Run k = kafka.stream().min(Comparator.comparingDouble(Run::seconds)).orElseThrow();
+            Run best = kafka.stream().min(Comparator.comparingDouble(Run::seconds)).orElseThrow();
             double memTps = total / m.seconds;
-            double kafkaTps = total / k.seconds;
+            double kafkaTps = total / best.seconds;
             double overhead = 100 * (1 - kafkaTps / memTps);
             // time on the training thread outside engine steps (consume, decode, shuffle, bookkeeping), beyond what
             // the in-memory loop spends outside its steps, relative to the in-memory wall time: the cost of the Kafka
             // path itself, insensitive to how fast the shared CPUs ran the engine in each run
-            double outside = 100 * ((k.seconds - k.stepSeconds) - (m.seconds - m.stepSeconds)) / m.seconds;
+            double outside = 100 * ((best.seconds - best.stepSeconds) - (m.seconds - m.stepSeconds)) / m.seconds;
             System.out.printf(Locale.ROOT, "best of %d: in-memory %.0f tokens/s, kafka %.0f tokens/s: kafka path cost %.1f %% of "
                     + "wall throughput, %.1f %% outside engine steps (target <= 10 %%); kafka engine steps %.2fx the "
-                    + "in-memory ones%n", rounds, memTps, kafkaTps, overhead, outside, k.stepSeconds / m.stepSeconds);
+                    + "in-memory ones%n", rounds, memTps, kafkaTps, overhead, outside, best.stepSeconds / m.stepSeconds);
 
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("bench", "kafka-trainer");
             o.put("data", data);
-            o.put("d", d);
-            o.put("n", n);
-            o.put("k", this.k);
-            o.put("batch", batch);
+            o.put("d", shape.d);
+            o.put("n", shape.n);
+            o.put("k", shape.k);
+            o.put("batch", shape.batch);
             o.put("record_rows", recordRows);
             o.put("shuffle_buffer", shuffleBuffer);
             o.put("partitions", partitions);
@@ -198,11 +188,11 @@ public final class KafkaTrainerBench implements Callable<Integer> {
             o.put("kafka_cost_percent", round(overhead));
             o.put("kafka_cost_percent_outside_engine_steps", round(outside));
             o.put("memory_seconds", round(m.seconds));
-            o.put("kafka_seconds", round(k.seconds));
+            o.put("kafka_seconds", round(best.seconds));
             o.put("memory_engine_step_seconds", round(m.stepSeconds));
-            o.put("kafka_engine_step_seconds", round(k.stepSeconds));
-            o.put("checkpoint_seconds_outside_window", round(k.checkpointSeconds));
-            o.put("code_batches", k.codeBatches);
+            o.put("kafka_engine_step_seconds", round(best.stepSeconds));
+            o.put("checkpoint_seconds_outside_window", round(best.checkpointSeconds));
+            o.put("code_batches", best.codeBatches);
             o.put("available_processors", Runtime.getRuntime().availableProcessors());
             o.put("java", System.getProperty("java.version"));
             System.out.println(o.toString());
@@ -219,7 +209,7 @@ public final class KafkaTrainerBench implements Callable<Integer> {
 
     private Run inMemory(SaeConfig cfg, ActivationMeta meta, List<float[]> pool, int records, long total) {
         long[] stepNanos = {0};
-        try (TrainingLoop loop = TrainingLoop.create(cfg, batch, shuffleBuffer, seed ^ 0x5DEECE66DL, pool.get(0),
+        try (TrainingLoop loop = TrainingLoop.create(cfg, shape.batch, shuffleBuffer, seed ^ 0x5DEECE66DL, pool.get(0),
                 recordRows)) {
             loop.listener((r, rows, nanos) -> stepNanos[0] += nanos);
             long t0 = System.nanoTime();
@@ -261,7 +251,7 @@ public final class KafkaTrainerBench implements Callable<Integer> {
     private TrainerOptions.Builder options(String servers, String topic, Path ckDir) {
         // no periodic checkpoints or promotions inside the timed window: the same work as the in-memory loop
         // plus Kafka in, decode, and (unless --no-codes) codes out
-        return TrainerOptions.builder(servers, topic).checkpointDir(ckDir).dSae(n).k(k).batch(batch)
+        return TrainerOptions.builder(servers, topic).checkpointDir(ckDir).dSae(shape.n).k(shape.k).batch(shape.batch)
                 .shuffleBuffer(shuffleBuffer).seed(seed).checkpointEveryTokens(0).checkpointEvery(Duration.ZERO)
                 .promoteEvery(0).emitCodes(!noCodes).progressEvery(Duration.ofSeconds(10))
                 .maxBatchRows(Math.max(recordRows, 1));
