@@ -222,16 +222,8 @@ public final class Demo {
     private List<FeatureReport> features(MiniLmModel minilm, TopActivations top, long heldOut) {
         int frequent = (o.topFeatures() + 1) / 2;
         List<TopActivations.Feature> chosen = new ArrayList<>(top.mostFrequent(frequent));
-        for (TopActivations.Feature f : top.strongestSpecific(o.topFeatures(), SPECIFIC_MIN_DENSITY, SPECIFIC_MAX_DENSITY)) {
-            if (chosen.size() < o.topFeatures() && chosen.stream().noneMatch(c -> c.latent() == f.latent())) {
-                chosen.add(f);
-            }
-        }
-        for (TopActivations.Feature f : top.mostFrequent(o.topFeatures())) {
-            if (chosen.size() < o.topFeatures() && chosen.stream().noneMatch(c -> c.latent() == f.latent())) {
-                chosen.add(f);
-            }
-        }
+        addNew(chosen, top.strongestSpecific(o.topFeatures(), SPECIFIC_MIN_DENSITY, SPECIFIC_MAX_DENSITY));
+        addNew(chosen, top.mostFrequent(o.topFeatures())); // fills up when few features are specific
         List<FeatureReport> out = new ArrayList<>();
         for (TopActivations.Feature f : chosen) {
             List<String> contexts = new ArrayList<>();
@@ -243,6 +235,15 @@ public final class Demo {
             out.add(new FeatureReport(f.latent(), f.fires(), heldOut == 0 ? 0 : (double) f.fires() / heldOut, f.meanValue(), contexts));
         }
         return out;
+    }
+
+    /** Appends the candidates not chosen yet, up to --top-features in all. */
+    private void addNew(List<TopActivations.Feature> chosen, List<TopActivations.Feature> candidates) {
+        for (TopActivations.Feature f : candidates) {
+            if (chosen.size() < o.topFeatures() && chosen.stream().noneMatch(c -> c.latent() == f.latent())) {
+                chosen.add(f);
+            }
+        }
     }
 
     private String progressLine(long t0, long produced, TrainerService trainer, MonitorService monitor) {
