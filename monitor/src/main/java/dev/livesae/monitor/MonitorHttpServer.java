@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The monitor's HTTP endpoint: {@code /metrics} (Prometheus text), {@code /health}, {@code /features/{id}} and
- * {@code /features/top?n=20}. Feature answers come from {@link StateQuery} (Kafka Streams interactive queries);
+ * {@code /features/top?n=20} and {@code /drift} (the last drift test per stream, with the latents that moved most).
+ * Feature answers come from {@link StateQuery} (Kafka Streams interactive queries);
  * with more than one stream, {@code ?sae_id=..&hookpoint=..} choose one.
  */
 final class MonitorHttpServer implements AutoCloseable {
@@ -40,6 +41,11 @@ final class MonitorHttpServer implements AutoCloseable {
 
     MonitorHttpServer(String host, int port, Supplier<String> metrics, StateQuery states, Supplier<Health> health)
             throws IOException {
+        this(host, port, metrics, states, health, Map::of);
+    }
+
+    MonitorHttpServer(String host, int port, Supplier<String> metrics, StateQuery states, Supplier<Health> health,
+                      Supplier<Map<StreamKey, DriftEvent>> drift) throws IOException {
         server = HttpServer.create(new InetSocketAddress(host, port), 16);
         executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "monitor-http");
@@ -53,6 +59,7 @@ final class MonitorHttpServer implements AutoCloseable {
             json(ex, h.up() ? 200 : 503, Map.of("status", h.up() ? "UP" : "DOWN", "streams", h.state()));
         });
         server.createContext("/features", ex -> features(ex, states));
+        server.createContext("/drift", ex -> drift(ex, drift.get()));
         server.start();
     }
 
@@ -90,6 +97,25 @@ final class MonitorHttpServer implements AutoCloseable {
             LOG.warn("feature query failed", e);
             json(ex, 503, Map.of("error", "state not queryable now: " + e.getMessage()));
         }
+    }
+
+    /** The last DRIFT event of each stream this process runs, filtered by {@code sae_id} and {@code hookpoint}. */
+    private static void drift(HttpExchange ex, Map<StreamKey, DriftEvent> latest) throws IOException {
+        Map<String, String> params = params(ex.getRequestURI());
+        String sae = params.get("sae_id");
+        String hook = params.get("hookpoint");
+        var events = latest.entrySet().stream()
+                .filter(e -> (sae == null || e.getKey().saeId().equals(sae))
+                        && (hook == null || e.getKey().hookpoint().equals(hook)))
+                .sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(StreamKey::toString)))
+                .map(Map.Entry::getValue)
+                .toList();
+        if (events.isEmpty()) {
+            json(ex, 404, Map.of("error", latest.isEmpty() ? "no window compared with a baseline yet"
+                    : "no stream " + sae + "@" + hook, "streams", latest.keySet().stream().map(StreamKey::toString).toList()));
+            return;
+        }
+        json(ex, 200, Map.of("streams", events));
     }
 
     private static FeatureState choose(Map<StreamKey, FeatureState> states, Map<String, String> params) {

@@ -22,11 +22,12 @@ import java.util.regex.PatternSyntaxException;
  * @param applicationId     Kafka Streams application.id (consumer group, internal topic prefix)
  * @param metricsHost       address the HTTP endpoint binds
  * @param metricsPort       port of the HTTP endpoint, 0 for any free port
+ * @param drift             the drift decision's settings
  */
 public record MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
                              int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
                              Path baselineFile, Path stateDir, String applicationId, String metricsHost,
-                             int metricsPort) {
+                             int metricsPort, DriftOptions drift) {
     public static final int DEFAULT_WINDOW_TOKENS = 50_000;
     public static final double DEFAULT_DENSE_THRESHOLD = 0.1;
     public static final int DEFAULT_TOP_N = 20;
@@ -81,48 +82,56 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
         if (metricsPort < 0 || metricsPort > 65_535) {
             throw new IllegalArgumentException("--metrics-port must be in [0, 65535] (got " + metricsPort + ")");
         }
+        if (drift == null) {
+            throw new IllegalArgumentException("drift options must be set (got null)");
+        }
     }
 
     /** Options with every default, reading {@code topics}. */
     public static MonitorOptions forTopics(String bootstrap, List<String> topics) {
         return new MonitorOptions(bootstrap, topics, null, DEFAULT_WINDOW_TOKENS, DEFAULT_WINDOW_TOKENS,
                 (long) DEFAULT_DEAD_HORIZON_WINDOWS * DEFAULT_WINDOW_TOKENS, DEFAULT_DENSE_THRESHOLD, DEFAULT_TOP_N,
-                null, null, DEFAULT_APPLICATION_ID, DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT);
+                null, null, DEFAULT_APPLICATION_ID, DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, DriftOptions.DEFAULTS);
     }
 
     /** A copy with window W, baseline W and dead horizon 10 W. */
     public MonitorOptions withWindowTokens(int w) {
         return new MonitorOptions(bootstrap, topics, topicPattern, w, w, (long) DEFAULT_DEAD_HORIZON_WINDOWS * w,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, drift);
     }
 
     public MonitorOptions withBaselineTokens(int b) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, b, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, drift);
     }
 
     public MonitorOptions withDeadHorizonTokens(long h) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, h,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, drift);
     }
 
     public MonitorOptions withBaselineFile(Path file) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, drift);
     }
 
     public MonitorOptions withApplicationId(String id) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort);
+                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, drift);
     }
 
     public MonitorOptions withMetrics(String host, int port) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, drift);
     }
 
     public MonitorOptions withTopN(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, drift);
+    }
+
+    public MonitorOptions withDrift(DriftOptions d) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, d);
     }
 }
