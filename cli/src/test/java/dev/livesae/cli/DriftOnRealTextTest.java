@@ -55,9 +55,9 @@ class DriftOnRealTextTest {
     static final String SAE_ID = "sae-drift-real-text";
     static final int D_SAE = 2_048;
     static final int K = 32;
-    static final int W = 2_500;
+    static final int W = 2_000;
     static final int STATIONARY_WINDOWS = 4;
-    static final int TRAIN_TOKENS = 3_000;
+    static final int TRAIN_TOKENS = 2_000;
     static final String CODES = Topics.codes(MiniLmModel.MODEL_NAME, HOOK);
 
     static MiniLmModel minilm;
