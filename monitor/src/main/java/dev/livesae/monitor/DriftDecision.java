@@ -2,6 +2,7 @@ package dev.livesae.monitor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.PriorityQueue;
 
@@ -12,10 +13,10 @@ import java.util.PriorityQueue;
  * ("The drift decision"); in short:
  *
  * <ol>
- *   <li><b>Bins.</b> Latents sorted by baseline count (ascending, ties by id) are pooled greedily into bins holding
- *       an expected {@value #MIN_EXPECTED} firings in the smaller sample, {@code min(W, B) * sum_bin b_i / B};
- *       a common latent is a bin of its own, rare and never-fired latents share bins. Bins depend on the baseline
- *       only, never on the window.</li>
+ *   <li><b>Bins.</b> Latents sorted by pooled count {@code b_i + w_i} (ascending, ties by id) are pooled greedily
+ *       into bins holding an expected {@value #MIN_EXPECTED} firings in the smaller sample,
+ *       {@code min(W, B) / (W + B) * sum_bin (b_i + w_i)}; a common latent is a bin of its own, rare and never-fired
+ *       latents share bins. Given the pooled counts, the split between baseline and window carries the test.</li>
  *   <li><b>Statistic.</b> With densities {@code x_j = b_j / B} (baseline), {@code y_j = w_j / W} (window), pooled
  *       {@code p_j = (b_j + w_j) / (B + W)} and {@code h = 1/W + 1/B}:
  *       {@code Q = sum_j (y_j - x_j)^2 / (p_j h)}. Under independent multinomial sampling this is Pearson's
@@ -23,8 +24,9 @@ import java.util.PriorityQueue;
  *   <li><b>Dependence.</b> Tokens are not independent draws: each fires k latents without replacement, latents
  *       co-fire, and tokens of a sequence share features. If the count vector over n tokens has covariance
  *       {@code n Sigma}, then {@code E Q = tr(Omega)}, {@code Var Q = 2 tr(Omega^2)}, with
- *       {@code Omega = P^-1/2 Sigma P^-1/2}. Both traces are estimated from the window's blocks
- *       (block densities around the window density, {@code n = BLOCKS - 1} degrees of freedom):
+ *       {@code Omega = P^-1/2 Sigma P^-1/2}. Both traces are estimated from the window's blocks, which change only
+ *       where a sequence starts ({@link #nextBlock}; block densities around the window density,
+ *       {@code n = non-empty blocks - 1} degrees of freedom):
  *       {@code A1 = tr(S)} and the unbiased {@code A2 = n^2 / ((n-1)(n+2)) (tr(S^2) - tr(S)^2 / n)}, through the
  *       {@code BLOCKS x BLOCKS} Gram matrix.</li>
  *   <li><b>Null.</b> Satterthwaite: {@code Q ~ c chi2(nu)}, {@code nu = A1^2 / A2}, {@code c = A2 / A1}; since
@@ -273,7 +275,7 @@ public final class DriftDecision {
             int i = heap.poll();
             out.add(new Mover(i, baseline[i] / base, window[i] / win, term[i]));
         }
-        java.util.Collections.reverse(out);
+        Collections.reverse(out);
         return out;
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -49,7 +50,7 @@ final class MonitorHttpServer {
         var events = latest.entrySet().stream()
                 .filter(e -> (sae == null || e.getKey().saeId().equals(sae))
                         && (hook == null || e.getKey().hookpoint().equals(hook)))
-                .sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(StreamKey::toString)))
+                .sorted(Map.Entry.comparingByKey(Comparator.comparing(StreamKey::toString)))
                 .map(Map.Entry::getValue)
                 .toList();
         if (events.isEmpty()) {

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -163,9 +164,8 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
             emit(Topics.drift(s.model, s.key.hookpoint()), s.key, event, ts);
             if (decision != null && decision.detected()) {
                 LOG.info("{}: window {} drifted from its {} baseline (p = 1e{}, {} in a row); moved most: {}", s.key,
-                        s.windowIndex, s.baselineSource.label(), String.format(java.util.Locale.ROOT, "%.1f",
-                                decision.log10PValue()), s.consecutiveDrifted,
-                        decision.movers().stream().limit(3).map(m -> String.format(java.util.Locale.ROOT,
+                        s.windowIndex, s.baselineSource.label(), String.format(Locale.ROOT, "%.1f", decision.log10PValue()),
+                        s.consecutiveDrifted, decision.movers().stream().limit(3).map(m -> String.format(Locale.ROOT,
                                 "%d (%.4f -> %.4f)", m.id(), m.baselineDensity(), m.windowDensity())).toList());
             }
         }
