@@ -1,5 +1,6 @@
 package dev.livesae.monitor;
 
+import dev.livesae.clients.ClientProperties;
 import dev.livesae.clients.KafkaClientConfig;
 import dev.livesae.service.ServiceHttpServer;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     public static final int DEFAULT_DEAD_HORIZON_WINDOWS = 10;
 
     public MonitorOptions {
-        kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
+        kafkaProperties = ClientProperties.of(kafkaProperties); // toString masks secrets
         bootstrap = KafkaClientConfig.of(bootstrap, kafkaProperties).bootstrap(); // validates; names --bootstrap
         topics = topics == null ? List.of() : List.copyOf(topics);
         if (topics.isEmpty() == (topicPattern == null)) {
