@@ -13,6 +13,7 @@ import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -124,6 +125,9 @@ abstract class ArrowCodec<T> implements AutoCloseable {
                         + frames.decodedBytes() + " bytes (buffers at their uncompressed length), the cap is "
                         + limits.maxRecordBytes());
             }
+            for (IpcFrames.Layout layout : frames.layouts()) {
+                requireLayout(root.getSchema(), layout);
+            }
             List<T> parts = new ArrayList<>(1);
             while (load(reader, bytes)) {
                 try {
@@ -151,6 +155,58 @@ abstract class ArrowCodec<T> implements AutoCloseable {
                     + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             throw undecodable(bytes, e);
+        }
+    }
+
+    /**
+     * LENGTH_MISMATCH unless each column of the batch has as many values as the batch has rows (a list's items:
+     * rows times its width) and its buffers hold them, from the headers: Arrow is never asked to load a batch
+     * whose lengths disagree (its failure paths would keep buffers allocated).
+     */
+    private static void requireLayout(Schema schema, IpcFrames.Layout layout) {
+        int[] cursor = {0, 0};
+        for (Field f : schema.getFields()) {
+            requireLayout(f, f.getName(), layout.rows(), layout, cursor);
+        }
+    }
+
+    private static void requireLayout(Field f, String name, long values, IpcFrames.Layout layout, int[] cursor) {
+        if (cursor[0] >= layout.nodeLengths().length || cursor[1] >= layout.bufferLengths().length) {
+            throw new WireFormatException(RejectReason.LENGTH_MISMATCH, "the batch has fewer field nodes or buffers"
+                    + " than its schema has columns (at column '" + name + "')");
+        }
+        long n = layout.nodeLengths()[cursor[0]++];
+        if (n != values) {
+            throw new WireFormatException(RejectReason.LENGTH_MISMATCH, "column '" + name + "' has " + n
+                    + " values, expected " + values);
+        }
+        long validity = layout.bufferLengths()[cursor[1]++];
+        if (validity > 0 && validity < (n + 7) / 8) {
+            throw new WireFormatException(RejectReason.LENGTH_MISMATCH, "column '" + name + "' has a validity buffer of "
+                    + validity + " bytes, " + n + " values need " + (n + 7) / 8);
+        }
+        if (f.getType() instanceof ArrowType.FixedSizeList list) {
+            requireLayout(f.getChildren().get(0), name + " item", Math.multiplyExact(n, (long) list.getListSize()),
+                    layout, cursor);
+            return;
+        }
+        int width;
+        if (f.getType() instanceof ArrowType.Int i) {
+            width = i.getBitWidth() / 8;
+        } else if (f.getType() instanceof ArrowType.FloatingPoint fp && fp.getPrecision() == FloatingPointPrecision.SINGLE) {
+            width = 4;
+        } else {
+            throw new WireFormatException(RejectReason.WRONG_SCHEMA, "column '" + name + "' is " + f.getType()
+                    + ", a type the contract does not use");
+        }
+        if (cursor[1] >= layout.bufferLengths().length) {
+            throw new WireFormatException(RejectReason.LENGTH_MISMATCH, "the batch has fewer buffers than its schema"
+                    + " needs (at column '" + name + "')");
+        }
+        long data = layout.bufferLengths()[cursor[1]++];
+        if (data < n * width) {
+            throw new WireFormatException(RejectReason.LENGTH_MISMATCH, "column '" + name + "' has a data buffer of "
+                    + data + " bytes, " + n + " values need " + n * width);
         }
     }
 

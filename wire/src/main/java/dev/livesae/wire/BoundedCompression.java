@@ -29,15 +29,41 @@ final class BoundedCompression implements CompressionCodec.Factory {
     public CompressionCodec createCodec(CompressionUtil.CodecType type) {
         return switch (type) {
             case NO_COMPRESSION -> NoCompressionCodec.INSTANCE;
-            case LZ4_FRAME -> new BoundedLz4();
-            case ZSTD -> CommonsCompressionFactory.INSTANCE.createCodec(type);
+            case LZ4_FRAME -> new ReleasingOnFailure(new BoundedLz4());
+            case ZSTD -> new ReleasingOnFailure(CommonsCompressionFactory.INSTANCE.createCodec(type));
         };
     }
 
     @Override
     public CompressionCodec createCodec(CompressionUtil.CodecType type, int level) {
-        return type == CompressionUtil.CodecType.LZ4_FRAME ? new BoundedLz4()
-                : CommonsCompressionFactory.INSTANCE.createCodec(type, level);
+        return createCodec(type);
+    }
+
+    /**
+     * Arrow's loader retains a compressed buffer before decompressing it and counts on the codec to release it;
+     * a codec that throws (a corrupt frame, a frame longer than declared) does not, and the record's whole body
+     * would stay allocated. This releases it, so a rejected record leaves nothing behind.
+     */
+    private record ReleasingOnFailure(CompressionCodec codec) implements CompressionCodec {
+        @Override
+        public ArrowBuf compress(BufferAllocator allocator, ArrowBuf uncompressed) {
+            return codec.compress(allocator, uncompressed);
+        }
+
+        @Override
+        public ArrowBuf decompress(BufferAllocator allocator, ArrowBuf compressed) {
+            try {
+                return codec.decompress(allocator, compressed);
+            } catch (RuntimeException e) {
+                compressed.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public CompressionUtil.CodecType getCodecType() {
+            return codec.getCodecType();
+        }
     }
 
     /** LZ4 frame decompression into exactly the declared length; a frame that holds more is refused. */

@@ -36,7 +36,13 @@ final class IpcFrames {
      *                     validity bitmap per field node (saturating)
      * @param fields       fields the schema declares, children included (counting stops past {@link #MAX_FIELDS})
      */
-    record Summary(long rows, int batches, long decodedBytes, int fields) {}
+    record Summary(long rows, int batches, long decodedBytes, int fields, java.util.List<Layout> layouts) {}
+
+    /**
+     * One record batch's claims: its row count, each field node's length (depth-first, schema order) and each
+     * buffer's length once loaded (uncompressed).
+     */
+    record Layout(long rows, long[] nodeLengths, long[] bufferLengths) {}
 
     private IpcFrames() {}
 
@@ -48,6 +54,7 @@ final class IpcFrames {
         long rows = 0;
         long decoded = 0;
         int batches = 0;
+        java.util.List<Layout> layouts = new java.util.ArrayList<>(1);
         while (pos < bytes.length) {
             int at = pos;
             if (bytes.length - pos < 4) {
@@ -100,11 +107,19 @@ final class IpcFrames {
                     if (batch == null || batch.length() < 0) {
                         throw undecodable(bytes, "a record batch without a valid length at byte " + at);
                     }
+                    Layout layout = layout(bytes, all, batch, pos, bodyLength, at);
                     if (type == MessageHeader.RecordBatch) {
                         rows = add(rows, batch.length());
                         batches++;
+                        layouts.add(layout);
                     }
-                    decoded = add(decoded, batchBytes(bytes, all, batch, pos, bodyLength, at));
+                    long[] lengths = layout.bufferLengths();
+                    for (long l : lengths) {
+                        decoded = add(decoded, l);
+                    }
+                    for (long n : layout.nodeLengths()) {
+                        decoded = add(decoded, (n + 7) / 8); // a reader may allocate the validity bitmap itself
+                    }
                 } else {
                     throw undecodable(bytes, "message type " + type + " at byte " + at + " has no place in an IPC stream");
                 }
@@ -118,15 +133,19 @@ final class IpcFrames {
         if (fields < 0) {
             throw undecodable(bytes, "no schema message");
         }
-        return new Summary(rows, batches, decoded, fields);
+        return new Summary(rows, batches, decoded, fields, layouts);
     }
 
-    /** Bytes that loading one batch may allocate; every buffer must lie inside the body. */
-    private static long batchBytes(byte[] bytes, ByteBuffer all, RecordBatch batch, int bodyStart, long bodyLength, int at) {
+    /** The batch's claims; every buffer must lie inside the body. */
+    private static Layout layout(byte[] bytes, ByteBuffer all, RecordBatch batch, int bodyStart, long bodyLength, int at) {
+        if (batch.buffersLength() > 4 * MAX_FIELDS || batch.nodesLength() > MAX_FIELDS) {
+            throw undecodable(bytes, "the batch at byte " + at + " has " + batch.nodesLength() + " field nodes and "
+                    + batch.buffersLength() + " buffers, more than a schema of at most " + MAX_FIELDS + " fields has");
+        }
         boolean compressed = batch.compression() != null;
-        long total = 0;
+        long[] buffers = new long[batch.buffersLength()];
         Buffer b = new Buffer();
-        for (int i = 0; i < batch.buffersLength(); i++) {
+        for (int i = 0; i < buffers.length; i++) {
             batch.buffers(b, i);
             long offset = b.offset();
             long length = b.length();
@@ -141,27 +160,28 @@ final class IpcFrames {
                 }
                 long uncompressed = all.getLong(bodyStart + (int) offset);
                 if (uncompressed == -1) {
-                    total = add(total, length - 8);
+                    buffers[i] = length - 8;
                 } else if (uncompressed < 0) {
                     throw undecodable(bytes, "compressed buffer " + i + " of the batch at byte " + at
                             + " claims " + uncompressed + " uncompressed bytes");
                 } else {
-                    total = add(total, uncompressed);
+                    buffers[i] = uncompressed;
                 }
             } else {
-                total = add(total, length);
+                buffers[i] = length;
             }
         }
+        long[] nodes = new long[batch.nodesLength()];
         FieldNode node = new FieldNode();
-        for (int i = 0; i < batch.nodesLength(); i++) {
+        for (int i = 0; i < nodes.length; i++) {
             batch.nodes(node, i);
             if (node.length() < 0 || node.nullCount() < 0 || node.nullCount() > node.length()) {
                 throw undecodable(bytes, "field node " + i + " of the batch at byte " + at + " has length "
                         + node.length() + " and null count " + node.nullCount());
             }
-            total = add(total, (node.length() + 7) / 8); // a reader may allocate the validity bitmap itself
+            nodes[i] = node.length();
         }
-        return total;
+        return new Layout(batch.length(), nodes, buffers);
     }
 
     private static int countFields(org.apache.arrow.flatbuf.Schema schema) {
