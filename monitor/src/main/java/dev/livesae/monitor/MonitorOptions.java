@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
+import dev.livesae.wire.DecodeLimits;
+
 /**
  * Everything the monitor needs, validated once. Exactly one of {@code topics} (non-empty) and
  * {@code topicPattern} (non-null) selects the code topics.
@@ -22,11 +24,14 @@ import java.util.regex.PatternSyntaxException;
  * @param applicationId     Kafka Streams application.id (consumer group, internal topic prefix)
  * @param metricsHost       address the HTTP endpoint binds
  * @param metricsPort       port of the HTTP endpoint, 0 for any free port
+ * @param maxSaes           streams (sae_id at a hookpoint) this instance tracks; codes of further ones are
+ *                          dead-lettered {@code TOO_MANY_SAES} and create no state and no series
+ * @param decodeLimits      the caps on one code record (bytes, d_sae, k, rows; zero-row batches rejected)
  */
 public record MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
                              int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
                              Path baselineFile, Path stateDir, String applicationId, String metricsHost,
-                             int metricsPort) {
+                             int metricsPort, int maxSaes, DecodeLimits decodeLimits) {
     public static final int DEFAULT_WINDOW_TOKENS = 50_000;
     public static final double DEFAULT_DENSE_THRESHOLD = 0.1;
     public static final int DEFAULT_TOP_N = 20;
@@ -35,6 +40,10 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     public static final int DEFAULT_METRICS_PORT = 9403;
     /** The dead horizon is this many windows unless set. */
     public static final int DEFAULT_DEAD_HORIZON_WINDOWS = 10;
+    /** SAE streams one instance tracks by default: 64 x ~40 MB at the largest default d_sae. */
+    public static final int DEFAULT_MAX_SAES = 64;
+    /** The codec's caps; a zero-row code batch is rejected (it would create state and carry nothing). */
+    public static final DecodeLimits DEFAULT_DECODE_LIMITS = DecodeLimits.defaults().withAllowEmpty(false);
 
     public MonitorOptions {
         if (bootstrap == null || bootstrap.isBlank()) {
@@ -81,6 +90,20 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
         if (metricsPort < 0 || metricsPort > 65_535) {
             throw new IllegalArgumentException("--metrics-port must be in [0, 65535] (got " + metricsPort + ")");
         }
+        if (maxSaes < 1 || maxSaes > 100_000) {
+            throw new IllegalArgumentException("--max-saes must be in [1, 100000] (got " + maxSaes + ")");
+        }
+        if (decodeLimits == null) {
+            throw new IllegalArgumentException("decodeLimits must not be null");
+        }
+    }
+
+    /** Options with the default SAE cap and decode limits. */
+    public MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
+                          int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
+                          Path baselineFile, Path stateDir, String applicationId, String metricsHost, int metricsPort) {
+        this(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens, denseThreshold, topN,
+                baselineFile, stateDir, applicationId, metricsHost, metricsPort, DEFAULT_MAX_SAES, DEFAULT_DECODE_LIMITS);
     }
 
     /** Options with every default, reading {@code topics}. */
@@ -93,36 +116,46 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     /** A copy with window W, baseline W and dead horizon 10 W. */
     public MonitorOptions withWindowTokens(int w) {
         return new MonitorOptions(bootstrap, topics, topicPattern, w, w, (long) DEFAULT_DEAD_HORIZON_WINDOWS * w,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withBaselineTokens(int b) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, b, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withDeadHorizonTokens(long h) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, h,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withBaselineFile(Path file) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withApplicationId(String id) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort);
+                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withMetrics(String host, int port) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, maxSaes, decodeLimits);
+    }
+
+    public MonitorOptions withMaxSaes(int n) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, n, decodeLimits);
+    }
+
+    public MonitorOptions withDecodeLimits(DecodeLimits limits) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, maxSaes, limits);
     }
 
     public MonitorOptions withTopN(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, maxSaes, decodeLimits);
     }
 }
