@@ -28,12 +28,12 @@ public enum RejectReason {
     EMPTY_BATCH,
     /** Decoding would allocate more than the byte cap (a compressed body expanding past it, or headers claiming more). */
     DECODED_TOO_LARGE,
-    /** The JVM could not allocate the memory to decode this one record ({@link OutOfMemoryError}). */
-    OUT_OF_MEMORY,
     /** Columns of different lengths, or a buffer shorter than its column's length needs. */
     LENGTH_MISMATCH,
     /** A null in a non-nullable column. */
     NULL_VALUE,
+    /** The JVM could not allocate the memory to decode this one record ({@link OutOfMemoryError}). */
+    OUT_OF_MEMORY,
     /** NaN or infinity in a float column. */
     NON_FINITE,
     /** A latent index outside [0, d_sae). */
