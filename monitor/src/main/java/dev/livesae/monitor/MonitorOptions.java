@@ -1,11 +1,13 @@
 package dev.livesae.monitor;
 
+import dev.livesae.clients.KafkaClientConfig;
+import dev.livesae.service.ServiceHttpServer;
+import dev.livesae.wire.DecodeLimits;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-
-import dev.livesae.wire.DecodeLimits;
 
 /**
  * Everything the monitor needs, validated once. Exactly one of {@code topics} (non-empty) and
@@ -24,6 +26,8 @@ import dev.livesae.wire.DecodeLimits;
  * @param applicationId     Kafka Streams application.id (consumer group, internal topic prefix)
  * @param metricsHost       address the HTTP endpoint binds
  * @param metricsPort       port of the HTTP endpoint, 0 for any free port
+ * @param kafkaProperties   the user's Kafka client properties ({@code --kafka-config}, {@code --kafka-property}),
+ *                          applied to Kafka Streams' internal clients and the monitor's admin client
  * @param maxSaes           streams (sae_id at a hookpoint) this instance tracks; codes of further ones are
  *                          dead-lettered {@code TOO_MANY_SAES} and create no state and no series
  * @param decodeLimits      the caps on one code record (bytes, d_sae, k, rows; zero-row batches rejected)
@@ -31,7 +35,8 @@ import dev.livesae.wire.DecodeLimits;
 public record MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
                              int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
                              Path baselineFile, Path stateDir, String applicationId, String metricsHost,
-                             int metricsPort, int maxSaes, DecodeLimits decodeLimits) {
+                             int metricsPort, Map<String, String> kafkaProperties, int maxSaes,
+                             DecodeLimits decodeLimits) {
     public static final int DEFAULT_WINDOW_TOKENS = 50_000;
     public static final double DEFAULT_DENSE_THRESHOLD = 0.1;
     public static final int DEFAULT_TOP_N = 20;
@@ -46,9 +51,8 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     public static final DecodeLimits DEFAULT_DECODE_LIMITS = DecodeLimits.defaults().withAllowEmpty(false);
 
     public MonitorOptions {
-        if (bootstrap == null || bootstrap.isBlank()) {
-            throw new IllegalArgumentException("--bootstrap must be HOST:PORT (got " + bootstrap + ")");
-        }
+        kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
+        bootstrap = KafkaClientConfig.of(bootstrap, kafkaProperties).bootstrap(); // validates; names --bootstrap
         topics = topics == null ? List.of() : List.copyOf(topics);
         if (topics.isEmpty() == (topicPattern == null)) {
             throw new IllegalArgumentException("exactly one of --model/--hookpoint, --topic and --topic-pattern must be given"
@@ -87,9 +91,7 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
         if (metricsHost == null || metricsHost.isBlank()) {
             throw new IllegalArgumentException("--metrics-host must be non-blank (got " + metricsHost + ")");
         }
-        if (metricsPort < 0 || metricsPort > 65_535) {
-            throw new IllegalArgumentException("--metrics-port must be in [0, 65535] (got " + metricsPort + ")");
-        }
+        ServiceHttpServer.checkPort(metricsPort);
         if (maxSaes < 1 || maxSaes > 100_000) {
             throw new IllegalArgumentException("--max-saes must be in [1, 100000] (got " + maxSaes + ")");
         }
@@ -101,61 +103,76 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     /** Options with the default SAE cap and decode limits. */
     public MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
                           int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
-                          Path baselineFile, Path stateDir, String applicationId, String metricsHost, int metricsPort) {
+                          Path baselineFile, Path stateDir, String applicationId, String metricsHost, int metricsPort,
+                          Map<String, String> kafkaProperties) {
         this(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens, denseThreshold, topN,
-                baselineFile, stateDir, applicationId, metricsHost, metricsPort, DEFAULT_MAX_SAES, DEFAULT_DECODE_LIMITS);
+                baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, DEFAULT_MAX_SAES,
+                DEFAULT_DECODE_LIMITS);
+    }
+
+    /** Where every Kafka client of this monitor gets its configuration. */
+    public KafkaClientConfig kafka() {
+        return KafkaClientConfig.of(bootstrap, kafkaProperties);
+    }
+
+    /** A copy whose clients get these user properties. */
+    public MonitorOptions withKafkaProperties(Map<String, String> props) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, props, maxSaes, decodeLimits);
     }
 
     /** Options with every default, reading {@code topics}. */
     public static MonitorOptions forTopics(String bootstrap, List<String> topics) {
         return new MonitorOptions(bootstrap, topics, null, DEFAULT_WINDOW_TOKENS, DEFAULT_WINDOW_TOKENS,
                 (long) DEFAULT_DEAD_HORIZON_WINDOWS * DEFAULT_WINDOW_TOKENS, DEFAULT_DENSE_THRESHOLD, DEFAULT_TOP_N,
-                null, null, DEFAULT_APPLICATION_ID, DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT);
+                null, null, DEFAULT_APPLICATION_ID, DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, Map.of());
     }
 
     /** A copy with window W, baseline W and dead horizon 10 W. */
     public MonitorOptions withWindowTokens(int w) {
         return new MonitorOptions(bootstrap, topics, topicPattern, w, w, (long) DEFAULT_DEAD_HORIZON_WINDOWS * w,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, maxSaes, decodeLimits);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withBaselineTokens(int b) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, b, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, maxSaes, decodeLimits);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withDeadHorizonTokens(long h) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, h,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, maxSaes, decodeLimits);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withBaselineFile(Path file) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, maxSaes, decodeLimits);
+                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withApplicationId(String id) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, maxSaes, decodeLimits);
+                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withMetrics(String host, int port) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, maxSaes, decodeLimits);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, kafkaProperties, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withMaxSaes(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, n, decodeLimits);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
+                n, decodeLimits);
     }
 
     public MonitorOptions withDecodeLimits(DecodeLimits limits) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, maxSaes, limits);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
+                maxSaes, limits);
     }
 
     public MonitorOptions withTopN(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, maxSaes, decodeLimits);
+                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
     }
 }

@@ -48,6 +48,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import dev.livesae.engine.Sae;
+import dev.livesae.service.ServiceHttpServer;
 import dev.livesae.engine.SaeConfig;
 import dev.livesae.engine.StepResult;
 import dev.livesae.trainer.checkpoint.CheckpointStore;
@@ -97,7 +98,7 @@ public final class TrainerService implements AutoCloseable {
     private volatile boolean stopRequested;
     private volatile boolean started;
     private volatile TrainerProgress progress = TrainerProgress.NOT_STARTED;
-    private volatile MetricsServer metricsServer;
+    private volatile ServiceHttpServer metricsServer;
     private volatile Path lastCheckpoint;
 
     // ---- state owned by the training thread ----
@@ -169,19 +170,27 @@ public final class TrainerService implements AutoCloseable {
 
     /** URL of the Prometheus endpoint once started with a metrics port. */
     public Optional<String> metricsUrl() {
-        MetricsServer s = metricsServer;
-        return s == null ? Optional.empty() : Optional.of(s.url());
+        ServiceHttpServer s = metricsServer;
+        return s == null ? Optional.empty() : Optional.of(s.url("/metrics"));
     }
 
     /** Completes with the final progress when {@link #run} returns (exceptionally if it failed). */
     public CompletableFuture<TrainerProgress> finished() { return finished; }
 
-    private synchronized MetricsServer startMetricsServer() throws IOException {
+    private synchronized ServiceHttpServer startMetricsServer() {
         if (metricsServer == null) {
-            metricsServer = MetricsServer.start(opts.metricsHost(), opts.metricsPort(), (PrometheusMeterRegistry) registry);
-            log.info("metrics on {}", metricsServer.url());
+            metricsServer = ServiceHttpServer.start("trainer-http", opts.metricsHost(), opts.metricsPort(),
+                    (PrometheusMeterRegistry) registry, this::health);
+            log.info("metrics on {}", metricsServer.url("/metrics"));
         }
         return metricsServer;
+    }
+
+    private ServiceHttpServer.Health health() {
+        if (finished.isDone()) {
+            return new ServiceHttpServer.Health(false, finished.isCompletedExceptionally() ? "FAILED" : "STOPPED");
+        }
+        return new ServiceHttpServer.Health(started, started ? "RUNNING" : "STARTING");
     }
 
     /**
@@ -190,12 +199,7 @@ public final class TrainerService implements AutoCloseable {
      */
     public CompletableFuture<TrainerProgress> start() {
         if (opts.metricsPort() >= 0) {
-            try {
-                startMetricsServer();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot serve metrics on " + opts.metricsHost() + ":"
-                        + opts.metricsPort(), e);
-            }
+            startMetricsServer();
         }
         Thread t = new Thread(() -> {
             try {
@@ -259,11 +263,11 @@ public final class TrainerService implements AutoCloseable {
             closeables.add(allocator);
             codec = new ActivationBatchCodec(allocator, new DecodeLimits(opts.maxBatchRows(), false, 0));
             closeables.add(codec);
-            producer = new KafkaProducer<>(producerConfig());
+            producer = new KafkaProducer<>(producerConfig(opts));
             closeables.add(producer);
             closeables.add(bind(new KafkaClientMetrics(producer)));
             deadLetters = new DeadLetterPublisher(producer, registry, COMPONENT);
-            consumer = new KafkaConsumer<>(consumerConfig());
+            consumer = new KafkaConsumer<>(consumerConfig(opts));
             closeables.add(consumer);
             closeables.add(bind(new KafkaClientMetrics(consumer)));
 
@@ -675,9 +679,7 @@ public final class TrainerService implements AutoCloseable {
     }
 
     private void ensureTopic(String topic, int partitionCount) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, opts.bootstrap());
-        try (Admin admin = Admin.create(p)) {
+        try (Admin admin = Admin.create(opts.kafka().admin("livesae-trainer-admin-" + opts.topic()))) {
             NewTopic t = new NewTopic(topic, Math.max(1, partitionCount), (short) 1)
                     .configs(Map.of("max.message.bytes", Integer.toString(64 << 20)));
             admin.createTopics(List.of(t)).all().get();
@@ -691,33 +693,33 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
-    private Properties consumerConfig() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, opts.bootstrap());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, opts.groupId());
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "livesae-trainer-" + opts.topic());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20)); // interleave partitions; a larger record still comes whole
-        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(128 << 20));
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "64");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        return p;
+    /** The trainer consumer's configuration; refuses a user property the trainer owns (IllegalArgumentException). */
+    static Map<String, Object> consumerConfig(TrainerOptions opts) {
+        Map<String, Object> tunable = Map.of(
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20), // interleave partitions; a larger record still comes whole
+                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(128 << 20),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "64");
+        Map<String, Object> owned = Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, opts.groupId(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return opts.kafka().client("trainer consumer", "livesae-trainer-" + opts.topic(), tunable, owned);
     }
 
-    private Properties producerConfig() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, opts.bootstrap());
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "livesae-trainer-out-" + opts.topic());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 << 20));
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20));
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return p;
+    /** The output producer's configuration; refuses a user property the trainer owns (IllegalArgumentException). */
+    static Map<String, Object> producerConfig(TrainerOptions opts) {
+        Map<String, Object> tunable = Map.of(
+                ProducerConfig.LINGER_MS_CONFIG, "5",
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 << 20),
+                ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20));
+        Map<String, Object> owned = Map.of(
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return opts.kafka().client("trainer output producer", "livesae-trainer-out-" + opts.topic(), tunable, owned);
     }
 
     // ------------------------------------------------------------------ progress
