@@ -25,8 +25,8 @@ class ServiceHttpServerTest {
     @Test
     void servesMetricsHealthAndRoutesOnOneServer() throws Exception {
         AtomicBoolean up = new AtomicBoolean(true);
-        try (PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-             ServiceHttpServer server = ServiceHttpServer.start("test-http", "127.0.0.1", 0, registry,
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (ServiceHttpServer server = ServiceHttpServer.start("test-http", "127.0.0.1", 0, registry,
                      () -> new ServiceHttpServer.Health(up.get(), up.get() ? "RUNNING" : "PENDING_\"ERROR\""))) {
             registry.counter("livesae.test.things", "kind", "a").increment(3);
             server.route("/hello", ex -> ServiceHttpServer.respond(ex, 200, "text/plain", "hi"));
@@ -48,7 +48,8 @@ class ServiceHttpServerTest {
 
     @Test
     void rejectsBadPortsNamingTheFlagAndReportsATakenAddress() throws Exception {
-        try (PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        {
             assertThatThrownBy(() -> ServiceHttpServer.checkPort(-2)).hasMessageContaining("--metrics-port").hasMessageContaining("-2");
             assertThatThrownBy(() -> ServiceHttpServer.checkPort(70000)).hasMessageContaining("--metrics-port");
             assertThat(ServiceHttpServer.checkPort(-1)).isEqualTo(ServiceHttpServer.OFF);
