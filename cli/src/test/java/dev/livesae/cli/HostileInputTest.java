@@ -18,7 +18,7 @@ import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 
 import dev.livesae.engine.synthetic.SyntheticFeatures;
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 import dev.livesae.monitor.MonitorOptions;
 import dev.livesae.monitor.MonitorService;
 import dev.livesae.trainer.TrainerOptions;
