@@ -163,6 +163,18 @@ class DecodeCapsTest {
     }
 
     @Test
+    void deserializerConfigSetsEveryCap() {
+        DecodeLimits l = DeserializerConfig.limits(java.util.Map.of(DeserializerConfig.MAX_RECORD_BYTES, "4096",
+                DeserializerConfig.MAX_D_IN, 32, DeserializerConfig.MAX_D_SAE, "512", DeserializerConfig.MAX_K, "8",
+                DeserializerConfig.MAX_ROWS, "10", DeserializerConfig.ALLOW_EMPTY, "false"));
+        assertThat(l).isEqualTo(new DecodeLimits(10, false, 0, 4096, 32, 512, 8));
+        assertThatThrownBy(() -> DeserializerConfig.limits(java.util.Map.of(DeserializerConfig.MAX_D_SAE, "lots")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(DeserializerConfig.MAX_D_SAE);
+        assertThatThrownBy(() -> DeserializerConfig.limits(java.util.Map.of(DeserializerConfig.MAX_RECORD_BYTES, "10")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxRecordBytes");
+    }
+
+    @Test
     void rejectsAnOverlongMetadataValue() {
         byte[] bytes = RawStreams.write(allocator, RawStreams.withMetadata(
                 WireSchema.activation(new ActivationMeta("m", "h", 4)), WireSchema.KEY_MODEL, "m".repeat(5000)));
