@@ -37,13 +37,12 @@ final class DeadLetterProcessor implements Processor<String, Decoded, byte[], Ou
         RecordMetadata source = context.recordMetadata()
                 .orElseThrow(() -> new IllegalStateException("a rejected record has no source metadata"));
         metrics.rejected(r.reason(), source.topic() + "-" + source.partition() + "@" + source.offset(), r.detail());
-        var headers = DeadLetters.headers(source.topic(), source.partition(), source.offset(), r.reason(), r.detail(),
-                MonitorMetrics.COMPONENT);
+        DeadLetters.Copy copy = DeadLetters.copy(source.topic(), source.partition(), source.offset(), r.key(), r.value(),
+                r.reason(), r.detail(), MonitorMetrics.COMPONENT);
         String dlq = Topics.deadLetter(source.topic());
         if (provisioned.add(dlq)) {
             topics.ensure(Set.of(dlq));
         }
-        context.forward(new Record<>(r.key(), new Outbound(dlq, r.value()),
-                record.timestamp(), headers));
+        context.forward(new Record<>(copy.key(), new Outbound(dlq, copy.value()), record.timestamp(), copy.headers()));
     }
 }

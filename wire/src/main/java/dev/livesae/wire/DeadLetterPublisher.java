@@ -44,8 +44,8 @@ public final class DeadLetterPublisher {
                                           RejectReason reason, String detail) {
         rejections.rejected(reason, sourceTopic + "-" + partition + "@" + offset, detail);
         String dlq = Topics.deadLetter(sourceTopic);
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(dlq, null, key, value,
-                DeadLetters.headers(sourceTopic, partition, offset, reason, detail, component));
+        DeadLetters.Copy copy = DeadLetters.copy(sourceTopic, partition, offset, key, value, reason, detail, component);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(dlq, null, copy.key(), copy.value(), copy.headers());
         return producer.send(record, (md, e) -> {
             if (e != null) {
                 LOG.error("could not write dead letter for {}-{}@{} to {}", sourceTopic, partition, offset, dlq, e);
