@@ -60,8 +60,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The bad-input test of issue 11: the real trainer and monitor, in this JVM, on the embedded broker, receive every
  * kind of hostile record (garbage, empty, truncated, wrong schema, wrong width, NaN/Inf, zero rows, a batch claiming
- * 2^31-1 rows, a code batch claiming d_sae = 2^31-1, compressed bodies that expand past the cap, 10,000 distinct
- * sae_ids). Both keep running and keep training/counting the valid records sent after, each hostile record is in its
+ * 2^31-1 rows, a code batch claiming d_sae = 2^31-1 or d_in = 2^31-1, compressed bodies that expand past the cap, an LZ4
+ * frame longer than it declares, a record over the byte cap, 10,000 distinct sae_ids). Both keep running and keep training/counting the valid records sent after, each hostile record is in its
  * dead-letter topic with its reason, and the heap after GC ends within a few MB of where it started.
  */
 class HostileInputTest {
@@ -100,7 +100,7 @@ class HostileInputTest {
         String activationTopic = Topics.activations(MODEL, hook);
         String codeTopic = Topics.codes(MODEL, hook);
         KAFKA.createTopic(activationTopic, 1);
-        KAFKA.createTopic(codeTopic, 1);
+        KAFKA.createTopic(codeTopic, 1, Map.of("max.message.bytes", Integer.toString(16 << 20)));
         SyntheticFeatures gen = new SyntheticFeatures(D, 128, 0.5, 4.0 / 128, 0.01f, 5L);
         ActivationMeta meta = new ActivationMeta(MODEL, hook, D);
         long[] sequence = {0};
@@ -109,8 +109,10 @@ class HostileInputTest {
         TrainerService trainer = new TrainerService(TrainerOptions.builder(KAFKA.bootstrapServers(), activationTopic)
                 .checkpointDir(dir.resolve("ckpt")).hookpoint(hook).dSae(256).k(8).batch(ROWS).shuffleBuffer(0)
                 .lr(2e-3f).warmupSteps(5).progressEvery(Duration.ofMillis(200)).build(), trainerRegistry);
+        // the monitor's record cap at 4 MiB (the rest at defaults) so a record over it can travel through Kafka
         MonitorService monitor = MonitorService.start(MonitorOptions.forTopics(KAFKA.bootstrapServers(), List.of(codeTopic))
-                .withWindowTokens(256).withApplicationId("hostile-" + hook).withMetrics("127.0.0.1", 0));
+                .withWindowTokens(256).withApplicationId("hostile-" + hook).withMetrics("127.0.0.1", 0)
+                .withDecodeLimits(MonitorOptions.DEFAULT_DECODE_LIMITS.withMaxRecordBytes(4 << 20)));
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             // 1. warm up: both services initialised on valid data
             for (int i = 0; i < 4; i++) {
@@ -161,6 +163,9 @@ class HostileInputTest {
             CodeMeta codeMeta = new CodeMeta("sae-bomb", 0, MODEL, hook, D, 4_096, 1_024);
             expect(toMonitor, send(producer, codeTopic, null, "garbage".getBytes(StandardCharsets.UTF_8)), RejectReason.UNDECODABLE);
             expect(toMonitor, send(producer, codeTopic, null, new byte[0]), RejectReason.UNDECODABLE);
+            byte[] fiveMiB = new byte[5 << 20];
+            Arrays.fill(fiveMiB, (byte) 0x5A);
+            expect(toMonitor, send(producer, codeTopic, null, fiveMiB), RejectReason.RECORD_TOO_LARGE);
             expect(toMonitor, send(producer, codeTopic, null, Arrays.copyOf(goodCodes, goodCodes.length - 40)), RejectReason.UNDECODABLE);
             expect(toMonitor, send(producer, codeTopic, null, good), RejectReason.WRONG_SCHEMA);
             expect(toMonitor, send(producer, codeTopic, null, HostileRecords.withMetadata(allocator, goodCodes,
@@ -265,6 +270,7 @@ class HostileInputTest {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
