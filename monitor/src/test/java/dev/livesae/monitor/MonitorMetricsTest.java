@@ -30,7 +30,7 @@ class MonitorMetricsTest {
             assertThat(meter.getId().getTags()).extracting(t -> t.getKey())
                     .isSubsetOf("sae_id", "hookpoint", "reason", "component");
         });
-        assertThat(registry.getMeters()).extracting(x -> x.getId().getName()).containsExactlyInAnyOrder(
+        assertThat(registry.getMeters().stream().map(x -> x.getId().getName()).distinct().toList()).containsExactlyInAnyOrder(
                 "livesae.monitor.tokens", "livesae.monitor.windows.closed", "livesae.monitor.baseline.rebases",
                 "livesae.monitor.l0", "livesae.monitor.recon.error", "livesae.monitor.drift.psi",
                 "livesae.monitor.drift.js", "livesae.monitor.dead.latents", "livesae.monitor.dense.latents",
@@ -74,6 +74,16 @@ class MonitorMetricsTest {
         m.decision(null, 0);
         assertThat(registry.get("livesae.monitor.drift.p.value").gauge().value()).isNaN();
         assertThat(registry.get("livesae.monitor.drift.detected").gauge().value()).isZero();
+    }
+
+    @Test
+    void registersEveryRejectionReasonAtZeroWhenBound() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new MonitorMetrics().bindTo(registry);
+        for (RejectReason reason : RejectReason.values()) {
+            assertThat(registry.get("livesae.records.rejected").tags("reason", reason.name(), "component", "monitor")
+                    .counter().count()).as(reason.name()).isZero();
+        }
     }
 
     @Test
