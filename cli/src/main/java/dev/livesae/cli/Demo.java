@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -60,9 +61,17 @@ public final class Demo {
     private final PrintStream out;
     private volatile boolean stopRequested;
 
+    private final Supplier<TextLines> corpusSource;
+
     public Demo(DemoOptions options, PrintStream out) {
+        this(options, out, EuroparlCorpus::lines);
+    }
+
+    /** With another text source (tests: a corpus smaller than {@code --tokens}). */
+    Demo(DemoOptions options, PrintStream out, Supplier<TextLines> corpus) {
         this.o = options;
         this.out = out;
+        this.corpusSource = corpus;
     }
 
     /** Ends production early (Ctrl-C); the run still trains what was sent, checkpoints and reports. */
@@ -132,7 +141,9 @@ public final class Demo {
         });
         ticker.scheduleAtFixedRate(() -> out.println(progressLine(t0, produced.get(), trainer, monitor)),
                 (long) (o.progressSeconds() * 1000), (long) (o.progressSeconds() * 1000), TimeUnit.MILLISECONDS);
-        TextLines corpus = EuroparlCorpus.lines();
+        TextLines corpus = corpusSource.get();
+        // held out before anything is trained, so the summary always has text the SAE never saw
+        List<String> heldOutTexts = corpus.next(o.heldOutTexts());
         try {
             PublisherOptions publisherOptions = PublisherOptions.defaults(kafka.bootstrap(), MiniLmModel.MODEL_NAME)
                     .withTopics(false, 1).withKafka(kafka.userProperties());
@@ -142,6 +153,10 @@ public final class Demo {
                     ForwardPass pass = minilm.forward(corpus.next(o.textsPerPass()), hooks);
                     pass.publishTo(publisher);
                     produced.addAndGet(pass.rows());
+                }
+                if (!stopRequested && produced.get() < o.tokens()) {
+                    out.printf(Locale.ROOT, "  corpus   used up after %,d tokens (fewer than --tokens %,d); training on what was sent%n",
+                            produced.get(), o.tokens());
                 }
                 if (!publisher.flush(Duration.ofSeconds(60))) {
                     LOG.warn("the publisher did not drain within 60 s");
@@ -159,7 +174,7 @@ public final class Demo {
             // the checkpoint holds the trained weights (engine/) and the last promoted snapshot (dictionary/)
             Sae sae = Sae.load(checkpoint.resolve("engine"));
             TopActivations top = new TopActivations(sae.dSae(), o.contexts(), Long.MAX_VALUE);
-            long heldOut = encodeHeldOut(minilm, corpus, sae, top);
+            long heldOut = encodeHeldOut(minilm, heldOutTexts, sae, top);
             List<FeatureReport> features = features(minilm, top, heldOut);
             Optional<WindowSummary> window = monitor.latestWindows().values().stream()
                     .filter(w -> w.hookpoint().equals(o.hookpoint())).findFirst();
@@ -202,12 +217,12 @@ public final class Demo {
         return (long) monitor.registry().find("livesae.monitor.tokens").counters().stream().mapToDouble(Counter::count).sum();
     }
 
-    private long encodeHeldOut(MiniLmModel minilm, TextLines corpus, Sae sae, TopActivations top) {
+    private long encodeHeldOut(MiniLmModel minilm, List<String> heldOutTexts, Sae sae, TopActivations top) {
         long tokens = 0;
         long sequenceBase = 0;
         Set<String> hooks = Set.of(o.hookpoint());
-        for (int done = 0; done < o.heldOutTexts() && corpus.hasNext(); ) {
-            List<String> texts = corpus.next(Math.min(o.textsPerPass(), o.heldOutTexts() - done));
+        for (int done = 0; done < heldOutTexts.size(); ) {
+            List<String> texts = heldOutTexts.subList(done, Math.min(heldOutTexts.size(), done + o.textsPerPass()));
             ForwardPass pass = minilm.forward(texts, hooks);
             float[] x = pass.block(o.hookpoint()).values();
             TopKCodes c = sae.encode(x, pass.rows());

@@ -46,7 +46,7 @@ class DemoCommandTest {
     void helpDescribesEveryOptionWithItsDefault() {
         Run r = run("demo", "--help");
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("--tokens").contains("default: 300000").contains("--hookpoint")
+        assertThat(r.out()).contains("--tokens").contains("default: 200000").contains("--hookpoint")
                 .contains("default: blocks.3.hook_resid_post").contains("--bootstrap");
     }
 }
