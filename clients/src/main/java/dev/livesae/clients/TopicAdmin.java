@@ -13,6 +13,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -30,25 +32,63 @@ public final class TopicAdmin {
 
     /** Creates each missing topic with {@code partitions} partitions on the cluster {@code kafka} points at. */
     public static void createTopics(KafkaClientConfig kafka, List<String> names, int partitions) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be >= 1 (got " + partitions + ")");
+        }
+        createTopics(kafka, names, new TopicSettings(Optional.of(partitions), Optional.empty()), Map.of());
+    }
+
+    /**
+     * Creates each missing topic with {@code settings} and {@code configs} on the cluster {@code kafka} points at.
+     *
+     * @throws KafkaUnavailableException (one line naming the bootstrap address) if authentication fails or an
+     *                                   ACL denies creating or describing a topic
+     */
+    public static void createTopics(KafkaClientConfig kafka, List<String> names, TopicSettings settings, Map<String, String> configs) {
         try (Admin admin = Admin.create(kafka.admin("livesae-topics"))) {
             for (String name : names) {
-                createTopic(admin, name, partitions, Map.of());
+                try {
+                    createTopic(admin, name, settings, configs);
+                } catch (IllegalStateException e) {
+                    throw securityFailure(kafka, name, e);
+                }
             }
         }
     }
 
+    /** A KafkaUnavailableException if {@code e} was caused by authentication or authorization, else {@code e}. */
+    private static RuntimeException securityFailure(KafkaClientConfig kafka, String topic, IllegalStateException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AuthenticationException || t instanceof AuthorizationException) {
+                return ClusterCheck.explain(kafka, t, ClusterCheck.DEFAULT_TIMEOUT, "CREATE/DESCRIBE", List.of(topic));
+            }
+        }
+        return e;
+    }
+
     /** Creates one topic unless it exists, then waits for a leader on every partition. */
     public static void createTopic(Admin admin, String name, int partitions, Map<String, String> configs) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be >= 1 (got " + partitions + ") for topic " + name);
+        }
+        createTopic(admin, name, new TopicSettings(Optional.of(partitions), Optional.empty()), configs);
+    }
+
+    /**
+     * Creates one topic unless it exists, then waits for a leader on every partition. An existing topic with a
+     * different partition count than {@code settings} asks for is an IllegalStateException (never altered).
+     */
+    public static void createTopic(Admin admin, String name, TopicSettings settings, Map<String, String> configs) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("topic name must not be blank (got '" + name + "')");
         }
-        if (partitions < 1) {
-            throw new IllegalArgumentException("partitions must be >= 1 (got " + partitions + ") for topic " + name);
+        if (settings == null) {
+            throw new IllegalArgumentException("settings must not be null for topic " + name + " (use TopicSettings.brokerDefaults())");
         }
         if (configs == null) {
             throw new IllegalArgumentException("configs must not be null for topic " + name + " (use Map.of())");
         }
-        NewTopic topic = new NewTopic(name, Optional.of(partitions), Optional.empty()).configs(configs);
+        NewTopic topic = new NewTopic(name, settings.partitions(), settings.replicationFactor()).configs(configs);
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         boolean created = false;
         while (!created) {
@@ -65,16 +105,16 @@ public final class TopicAdmin {
                 }
             }
         }
-        awaitLeaders(admin, name, partitions, deadline);
+        awaitLeaders(admin, name, settings.partitions(), deadline);
     }
 
-    private static void awaitLeaders(Admin admin, String name, int partitions, long deadline) {
+    private static void awaitLeaders(Admin admin, String name, Optional<Integer> partitions, long deadline) {
         while (true) {
             try {
                 TopicDescription d = await(admin.describeTopics(Set.of(name)).allTopicNames(), deadline).get(name);
-                if (d.partitions().size() != partitions) {
+                if (partitions.isPresent() && d.partitions().size() != partitions.get()) {
                     throw new IllegalStateException("topic " + name + " already exists with "
-                            + d.partitions().size() + " partitions, not " + partitions);
+                            + d.partitions().size() + " partitions, not " + partitions.get());
                 }
                 if (d.partitions().stream().map(TopicPartitionInfo::leader).allMatch(l -> l != null && !l.isEmpty())) {
                     return;
