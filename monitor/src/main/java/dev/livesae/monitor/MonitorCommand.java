@@ -2,6 +2,7 @@ package dev.livesae.monitor;
 
 import dev.livesae.service.ServiceHttpServer;
 import dev.livesae.clients.ClusterCheck;
+import dev.livesae.service.KafkaConnectivity;
 import dev.livesae.clients.KafkaClientConfig;
 import dev.livesae.service.KafkaOptions;
 
@@ -145,6 +146,9 @@ public final class MonitorCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ClusterCheck.awaitCluster(options.kafka(), ClusterCheck.DEFAULT_TIMEOUT);
         MonitorService service = MonitorService.start(options);
+        // says once per interval (log, livesae_kafka_connected) when the cluster goes away later
+        KafkaConnectivity connectivity = KafkaConnectivity.start(options.kafka(), "monitor", service.registry(),
+                KafkaConnectivity.DEFAULT_INTERVAL);
         CountDownLatch closed = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stopRequested.countDown();
@@ -166,6 +170,7 @@ public final class MonitorCommand implements Callable<Integer> {
             out.flush();
             stopRequested.await();
         } finally {
+            connectivity.close();
             service.close();
             closed.countDown();
             try {

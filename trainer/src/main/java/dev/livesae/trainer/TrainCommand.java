@@ -1,6 +1,8 @@
 package dev.livesae.trainer;
 
 import dev.livesae.clients.ClusterCheck;
+import dev.livesae.service.KafkaConnectivity;
+import java.io.PrintWriter;
 import dev.livesae.service.KafkaOptions;
 import dev.livesae.clients.KafkaClientConfig;
 import java.nio.file.Path;
@@ -209,7 +211,13 @@ public final class TrainCommand implements Callable<Integer> {
         ClusterCheck.awaitCluster(opts.kafka(), ClusterCheck.DEFAULT_TIMEOUT);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TrainerService service = new TrainerService(opts, registry);
-        service.onProgress(p -> System.out.println("[train] " + p.line()));
+        // says once per interval (log, progress line, livesae_kafka_connected) when the cluster goes away later
+        KafkaConnectivity connectivity = KafkaConnectivity.start(opts.kafka(), "trainer", registry, KafkaConnectivity.DEFAULT_INTERVAL);
+        PrintWriter out = spec.commandLine().getOut();
+        service.onProgress(p -> {
+            out.println("[train] " + p.line() + connectivity.statusSuffix());
+            out.flush();
+        });
         Thread hook = new Thread(() -> {
             log.info("shutdown requested: writing a final checkpoint");
             service.stop();
@@ -224,9 +232,11 @@ public final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             TrainerProgress last = service.run();
-            System.out.println("[train] done: " + last.line());
+            out.println("[train] done: " + last.line());
+            out.flush();
             return 0;
         } finally {
+            connectivity.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {
