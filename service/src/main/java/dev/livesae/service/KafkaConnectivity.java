@@ -99,6 +99,7 @@ public final class KafkaConnectivity implements AutoCloseable {
     }
 
     private void check() {
+        long started = System.nanoTime();
         String problem = null;
         try {
             admin.describeCluster().nodes().get(timeout.toMillis() + 500, TimeUnit.MILLISECONDS);
@@ -121,7 +122,7 @@ public final class KafkaConnectivity implements AutoCloseable {
             return;
         }
         if (connected) {
-            downSinceNanos = System.nanoTime();
+            downSinceNanos = started;
         }
         lastProblem = problem;
         connected = false;
