@@ -15,6 +15,10 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -50,17 +54,25 @@ public final class TopicAdmin {
                 try {
                     createTopic(admin, name, settings, configs);
                 } catch (IllegalStateException e) {
-                    throw securityFailure(kafka, name, e);
+                    throw securityFailure(kafka, name, settings, e);
                 }
             }
         }
     }
 
-    /** A KafkaUnavailableException if {@code e} was caused by authentication or authorization, else {@code e}. */
-    private static RuntimeException securityFailure(KafkaClientConfig kafka, String topic, IllegalStateException e) {
+    /**
+     * A one-line KafkaUnavailableException if {@code e} was caused by authentication, authorization or a topic the
+     * cluster refuses to create as asked (replication factor above the broker count, a policy), else {@code e}.
+     */
+    private static RuntimeException securityFailure(KafkaClientConfig kafka, String topic, TopicSettings settings, IllegalStateException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof AuthenticationException || t instanceof AuthorizationException) {
                 return ClusterCheck.explain(kafka, t, ClusterCheck.DEFAULT_TIMEOUT, "CREATE/DESCRIBE", List.of(topic));
+            }
+            if (t instanceof InvalidReplicationFactorException || t instanceof InvalidPartitionsException
+                    || t instanceof PolicyViolationException || t instanceof InvalidConfigurationException) {
+                return new KafkaUnavailableException(KafkaUnavailableException.Failure.CONFIGURATION, "Kafka at " + kafka.bootstrap()
+                        + ": cannot create topic " + topic + " with " + settings + ": " + t.getMessage(), e);
             }
         }
         return e;

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import dev.livesae.service.ServiceHttpServer;
 import dev.livesae.service.KafkaOptions;
+import dev.livesae.service.TopicOptions;
 import dev.livesae.clients.KafkaClientConfig;
 import dev.livesae.clients.ClusterCheck;
 import dev.livesae.clients.KafkaUnavailableException;
@@ -129,13 +130,8 @@ public final class ProduceCommand implements Callable<Integer> {
     long bufferMb;
     @Option(names = "--on-full", defaultValue = "block", description = "when the buffer is full: block or drop (default: ${DEFAULT-VALUE})")
     String onFull;
-    @Option(names = {"--topic-partitions", "--partitions"}, defaultValue = "0",
-            description = "partitions of activation topics this command creates; 0 = the broker's num.partitions (default: ${DEFAULT-VALUE})")
-    int partitions;
-    @Option(names = "--topic-replication-factor", defaultValue = "0",
-            description = "replication factor of activation topics this command creates; 0 = the broker's default.replication.factor "
-                    + "(default: ${DEFAULT-VALUE})")
-    int replicationFactor;
+    @Mixin
+    TopicOptions topics = new TopicOptions();
     @Option(names = "--producer-id", defaultValue = "-1", description = "16-bit producer id in sequence ids, -1 = random (default: ${DEFAULT-VALUE})")
     int producerId;
     @Option(names = "--metrics-port", defaultValue = "-1",
@@ -269,7 +265,7 @@ public final class ProduceCommand implements Callable<Integer> {
 
     TopicSettings topicSettings() {
         try {
-            return TopicSettings.fromFlags(partitions, replicationFactor, "--topic-partitions", "--topic-replication-factor");
+            return topics.settings();
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }

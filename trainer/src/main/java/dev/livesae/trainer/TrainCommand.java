@@ -4,6 +4,7 @@ import dev.livesae.clients.ClusterCheck;
 import dev.livesae.service.KafkaConnectivity;
 import java.io.PrintWriter;
 import dev.livesae.service.KafkaOptions;
+import dev.livesae.service.TopicOptions;
 import dev.livesae.clients.KafkaClientConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +39,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
+
+    @Mixin
+    TopicOptions topicOptions = new TopicOptions();
 
     @Option(names = "--topic", paramLabel = "T",
             description = "Activation topic (default: activations.<model>.<hookpoint> from --model/--hookpoint).")
@@ -199,6 +203,7 @@ public final class TrainCommand implements Callable<Integer> {
             TrainerOptions built = b.build();
             TrainerService.consumerConfig(built); // a user property the trainer owns is refused here, naming it
             TrainerService.producerConfig(built);
+            topicOptions.settings();
             return built;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -210,7 +215,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainerOptions opts = options();
         ClusterCheck.awaitCluster(opts.kafka(), ClusterCheck.DEFAULT_TIMEOUT);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        TrainerService service = new TrainerService(opts, registry);
+        TrainerService service = new TrainerService(opts, registry, topicOptions.settings());
         // says once per interval (log, progress line, livesae_kafka_connected) when the cluster goes away later
         KafkaConnectivity connectivity = KafkaConnectivity.start(opts.kafka(), "trainer", registry, KafkaConnectivity.DEFAULT_INTERVAL);
         PrintWriter out = spec.commandLine().getOut();
