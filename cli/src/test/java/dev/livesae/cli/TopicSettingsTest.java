@@ -55,6 +55,7 @@ class TopicSettingsTest {
         StringWriter out = new StringWriter();
         CommandLine own = new CommandLine(monitor);
         own.setOut(new PrintWriter(out, true));
+        own.setErr(new PrintWriter(out, true));
         CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> own.execute("--bootstrap", KAFKA.bootstrapServers(),
                 "--topic", monitored, "--application-id", "ts-monitor-" + model, "--metrics-port", "-1", "--topic-partitions", "4"));
         try {
@@ -62,6 +63,7 @@ class TopicSettingsTest {
             while (!out.toString().contains("Ready") && !running.isDone() && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
+            assertThat(out.toString()).as("monitor output").contains("Ready");
             assertThat(describe(monitored).get(monitored).partitions()).as("the monitor's input topic it created").hasSize(4);
         } finally {
             monitor.requestStop();
