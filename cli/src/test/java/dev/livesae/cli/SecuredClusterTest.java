@@ -155,6 +155,47 @@ class SecuredClusterTest {
         assertThat(allowed.exit()).as("another user may still write the topic: %s", allowed.err()).isZero();
     }
 
+    @Test
+    void anAclDenyingWriteWhileProduceRunsEndsItInOneLineNamingTopicAndOperation(@TempDir Path dir) throws Exception {
+        String model = "revoked";
+        String topic = Topics.activations(model, HOOK);
+        Path config = clientConfig(dir, "mallory", KAFKA.saslClientProperties("mallory"));
+        CommandLine cl = Sae.commandLine(new LayeredDefaults(Map.of(), new Properties()));
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        cl.setErr(new PrintWriter(err, true));
+        CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> cl.execute(produceArgs(config, model, 0)));
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (endOffset(topic) == 0 && !running.isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(running).as("endless produce is publishing; stderr: %s", err).isNotDone();
+        assertThat(endOffset(topic)).as("records published before the ACL").isPositive();
+
+        KAFKA.denyTopicOperation(topic, "mallory", AclOperation.WRITE);
+        long t0 = System.nanoTime();
+        int exit = running.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        List<String> lines = err.toString().lines().filter(l -> !l.isBlank()).toList();
+        LOG.info("ACL denial while running: sae produce ended {} ms after the ACL: {}", took.toMillis(), lines.get(lines.size() - 1));
+        assertThat(exit).as(err.toString()).isEqualTo(Sae.EXIT_KAFKA_UNAVAILABLE);
+        assertThat(lines.get(lines.size() - 1)).startsWith("sae produce: Kafka at " + KAFKA.saslBootstrapServers() + ": ")
+                .contains("not authorized to WRITE topic " + topic);
+        assertThat(err.toString()).doesNotContain("\tat ");
+        assertThat(took).isLessThan(ONE_LINE_WITHIN);
+    }
+
+    /** Records in partition 0 of {@code topic} (read over PLAINTEXT, whose principal is a super user); 0 if missing. */
+    private static long endOffset(String topic) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(KAFKA.clientConfig().admin("secured-test"))) {
+            return admin.listOffsets(Map.of(new org.apache.kafka.common.TopicPartition(topic, 0),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .values().iterator().next().offset();
+        } catch (java.util.concurrent.ExecutionException e) {
+            return 0;
+        }
+    }
+
     private static void assertOneLine(String command, KafkaClientPropertiesTest.Run r, Duration took) {
         assertThat(r.exit()).as("%s exit code; stderr: %s", command, r.err()).isEqualTo(Sae.EXIT_KAFKA_UNAVAILABLE);
         List<String> lines = r.err().lines().filter(l -> !l.isBlank()).collect(Collectors.toList());
