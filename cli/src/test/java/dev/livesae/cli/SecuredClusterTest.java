@@ -185,6 +185,18 @@ class SecuredClusterTest {
         assertThat(took).isLessThan(ONE_LINE_WITHIN);
     }
 
+    @Test
+    void aPrincipalWithoutCreateProducesToATopicOperatorsMadeUpFront(@TempDir Path dir) throws Exception {
+        String model = "precreated";
+        String topic = Topics.activations(model, HOOK);
+        KAFKA.createTopic(topic, 1);
+        KAFKA.denyTopicOperation(topic, "mallory", AclOperation.CREATE);
+        Path config = clientConfig(dir, "mallory", KAFKA.saslClientProperties("mallory"));
+        KafkaClientPropertiesTest.Run r = KafkaClientPropertiesTest.sae(produceArgs(config, model, 1000));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(endOffset(topic)).isPositive();
+    }
+
     /** Records in partition 0 of {@code topic} (read over PLAINTEXT, whose principal is a super user); 0 if missing. */
     private static long endOffset(String topic) throws Exception {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(KAFKA.clientConfig().admin("secured-test"))) {

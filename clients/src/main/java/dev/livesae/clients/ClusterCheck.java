@@ -82,7 +82,7 @@ public final class ClusterCheck {
             Thread.currentThread().interrupt();
             throw new KafkaUnavailableException(Failure.CONNECT, "Kafka at " + kafka.bootstrap() + ": interrupted while connecting", e);
         } catch (ExecutionException e) {
-            throw explain(kafka, e.getCause(), timeout, operation.name(), topics);
+            throw explain(kafka, e.getCause(), timeout, "DESCRIBE", topics);
         } catch (TimeoutException e) {
             throw explain(kafka, e, timeout);
         }

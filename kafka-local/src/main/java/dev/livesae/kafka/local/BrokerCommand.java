@@ -142,6 +142,18 @@ public final class BrokerCommand implements Callable<Integer> {
                         "--data-dir must be a writable directory (got " + dataDir + ")");
             }
         }
+        if (clientConfigDir != null) {
+            try {
+                Files.createDirectories(clientConfigDir);
+            } catch (IOException | RuntimeException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--client-config-dir must be a writable directory (got " + clientConfigDir + ": " + e.getMessage() + ")");
+            }
+            if (!Files.isWritable(clientConfigDir)) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--client-config-dir must be a writable directory (got " + clientConfigDir + ")");
+            }
+        }
         return new BrokerOptions(port, controllerPort, dataDir, Map.of(
                 "num.partitions", Integer.toString(partitionsDefault),
                 "auto.create.topics.enable", Boolean.toString(autoCreateTopics)), saslListener());
