@@ -81,6 +81,15 @@ class TopicSettingsTest {
     }
 
     @Test
+    void anExistingTopicWithAnotherPartitionCountIsUsedAsItIsNeverAltered() throws Exception {
+        String topic = "ts.existing-" + Long.toHexString(System.nanoTime());
+        KAFKA.createTopic(topic, 1);
+        dev.livesae.clients.TopicAdmin.createTopics(KAFKA.clientConfig(), List.of(topic),
+                dev.livesae.clients.TopicSettings.fromFlags(3, 0, "--topic-partitions", "--topic-replication-factor"), Map.of());
+        assertThat(describe(topic).get(topic).partitions()).hasSize(1);
+    }
+
+    @Test
     void badTopicFlagsAreRefusedNamingTheFlag() {
         KafkaClientPropertiesTest.Run r = KafkaClientPropertiesTest.sae("train", "--bootstrap", KAFKA.bootstrapServers(),
                 "--topic", "x", "--checkpoint-dir", "/tmp/unused-ts", "--topic-partitions", "-1");

@@ -31,6 +31,9 @@ public final class TopicAdmin {
     static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final long POLL_MILLIS = 50;
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TopicAdmin.class);
+    private static final Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private TopicAdmin() {
     }
 
@@ -83,14 +86,19 @@ public final class TopicAdmin {
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be >= 1 (got " + partitions + ") for topic " + name);
         }
-        createTopic(admin, name, new TopicSettings(Optional.of(partitions), Optional.empty()), configs);
+        create(admin, name, new TopicSettings(Optional.of(partitions), Optional.empty()), configs, true);
     }
 
     /**
-     * Creates one topic unless it exists, then waits for a leader on every partition. An existing topic with a
-     * different partition count than {@code settings} asks for is an IllegalStateException (never altered).
+     * Creates one topic unless it exists, then waits for a leader on every partition. An existing topic is never
+     * altered: one with a different partition count than {@code settings} asks for is used as it is (a WARN says so),
+     * since topics such as {@code telemetry.baselines} are shared by services configured differently.
      */
     public static void createTopic(Admin admin, String name, TopicSettings settings, Map<String, String> configs) {
+        create(admin, name, settings, configs, false);
+    }
+
+    private static void create(Admin admin, String name, TopicSettings settings, Map<String, String> configs, boolean strict) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("topic name must not be blank (got '" + name + "')");
         }
@@ -118,7 +126,7 @@ public final class TopicAdmin {
                 }
             }
         }
-        awaitLeaders(admin, name, settings.partitions(), deadline);
+        awaitLeaders(admin, name, settings.partitions(), deadline, strict);
     }
 
     /** True if {@code name} is described by the cluster; false if unknown or not describable (creation decides). */
@@ -130,13 +138,20 @@ public final class TopicAdmin {
         }
     }
 
-    private static void awaitLeaders(Admin admin, String name, Optional<Integer> partitions, long deadline) {
+    private static void awaitLeaders(Admin admin, String name, Optional<Integer> partitions, long deadline, boolean strict) {
         while (true) {
             try {
                 TopicDescription d = await(admin.describeTopics(Set.of(name)).allTopicNames(), deadline).get(name);
                 if (partitions.isPresent() && d.partitions().size() != partitions.get()) {
-                    throw new IllegalStateException("topic " + name + " already exists with "
-                            + d.partitions().size() + " partitions, not " + partitions.get());
+                    if (strict) {
+                        throw new IllegalStateException("topic " + name + " already exists with "
+                                + d.partitions().size() + " partitions, not " + partitions.get());
+                    }
+                    if (warned.add(name)) {
+                        LOG.warn("topic {} already exists with {} partitions, not {}: used as it is (topics are never altered)",
+                                name, d.partitions().size(), partitions.get());
+                    }
+                    partitions = Optional.empty();
                 }
                 if (d.partitions().stream().map(TopicPartitionInfo::leader).allMatch(l -> l != null && !l.isEmpty())) {
                     return;
