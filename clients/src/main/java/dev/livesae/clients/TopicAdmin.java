@@ -119,7 +119,8 @@ public final class TopicAdmin {
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof TopicExistsException) {
                     created = true;
-                } else if (e.getCause() instanceof RetriableException && System.nanoTime() < deadline) {
+                } else if ((e.getCause() instanceof RetriableException || brokersRestarting(e.getCause()))
+                        && System.nanoTime() < deadline) {
                     pause();
                 } else {
                     throw new IllegalStateException("could not create topic " + name + ": " + e.getCause(), e.getCause());
@@ -127,6 +128,14 @@ public final class TopicAdmin {
             }
         }
         awaitLeaders(admin, name, settings.partitions(), deadline, strict);
+    }
+
+    /**
+     * A restarting broker is fenced for a moment and refuses creation with InvalidReplicationFactorException
+     * ("All brokers are currently fenced"); that passes, a replication factor above the broker count does not.
+     */
+    private static boolean brokersRestarting(Throwable t) {
+        return t instanceof InvalidReplicationFactorException && String.valueOf(t.getMessage()).contains("fenced");
     }
 
     /** True if {@code name} is described by the cluster; false if unknown or not describable (creation decides). */
