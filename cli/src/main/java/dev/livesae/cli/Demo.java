@@ -94,7 +94,9 @@ public final class Demo {
                 if (broker == null) {
                     ClusterCheck.awaitCluster(kafka, ClusterCheck.DEFAULT_TIMEOUT);
                 }
-                TopicAdmin.createTopics(kafka, List.of(activations, codes, Topics.deadLetter(activations)), 1);
+                // the broker's partition count and replication factor, as on the cluster the demo is pointed at
+                TopicAdmin.createTopics(kafka, List.of(activations, codes, Topics.deadLetter(activations)),
+                        dev.livesae.clients.TopicSettings.brokerDefaults(), java.util.Map.of());
                 out.printf("  broker   %s (%s, topics %s -> %s)%n", bootstrap, broker != null ? "embedded KRaft" : "external",
                         activations, codes);
 

@@ -30,6 +30,7 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.livesae.kafka.test.KafkaBrokerExtension;
+import dev.livesae.service.KafkaConnectivity;
 import dev.livesae.monitor.MonitorMetrics;
 import dev.livesae.monitor.MonitorOptions;
 import dev.livesae.monitor.MonitorTopology;
@@ -274,7 +275,11 @@ class DeploymentContractTest {
                     DeadLetterPublisher.rejectedCounter(registry, reason, component).increment();
                 }
             }
-            return series(registry.scrape());
+            // the cluster check sae train and sae monitor register (livesae_kafka_connected{component})
+            try (KafkaConnectivity trainer = KafkaConnectivity.start(KAFKA.clientConfig(), "trainer", registry, KafkaConnectivity.DEFAULT_INTERVAL);
+                 KafkaConnectivity monitor = KafkaConnectivity.start(KAFKA.clientConfig(), "monitor", registry, KafkaConnectivity.DEFAULT_INTERVAL)) {
+                return series(registry.scrape());
+            }
         } finally {
             registry.close();
         }

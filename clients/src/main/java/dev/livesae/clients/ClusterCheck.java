@@ -2,12 +2,18 @@ package dev.livesae.clients;
 
 import dev.livesae.clients.KafkaUnavailableException.Failure;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -53,6 +59,66 @@ public final class ClusterCheck {
         } catch (TimeoutException e) {
             throw explain(kafka, e, timeout);
         }
+    }
+
+    /**
+     * Returns once every topic in {@code topics} exists and this client's principal may do {@code operation} on it,
+     * asked of the broker's authorizer ({@code describeTopics} with the authorized operations) before any data moves.
+     *
+     * @throws KafkaUnavailableException one line naming the bootstrap address, the topic and the operation
+     */
+    public static void awaitTopicAccess(KafkaClientConfig kafka, Collection<String> topics, AclOperation operation, Duration timeout) {
+        int ms = (int) Math.max(1, timeout.toMillis());
+        Map<String, Object> conf = kafka.client("cluster check", "livesae-check", Map.of(
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ms), Map.of());
+        Map<String, TopicDescription> described;
+        try (Admin admin = Admin.create(conf)) {
+            described = admin.describeTopics(topics, new DescribeTopicsOptions().includeAuthorizedOperations(true))
+                    .allTopicNames().get(ms, TimeUnit.MILLISECONDS);
+        } catch (KafkaException e) {
+            throw explain(kafka, e, timeout, operation.name(), topics);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailableException(Failure.CONNECT, "Kafka at " + kafka.bootstrap() + ": interrupted while connecting", e);
+        } catch (ExecutionException e) {
+            throw explain(kafka, e.getCause(), timeout, "DESCRIBE", topics);
+        } catch (TimeoutException e) {
+            throw explain(kafka, e, timeout);
+        }
+        for (String topic : topics) {
+            Set<AclOperation> allowed = described.get(topic).authorizedOperations();
+            // null: the broker did not say (no authorizer, or an old broker); the first request will tell
+            if (allowed != null && !allowed.contains(operation) && !allowed.contains(AclOperation.ALL)) {
+                throw new KafkaUnavailableException(Failure.AUTHORIZATION, "Kafka at " + kafka.bootstrap() + ": not authorized to "
+                        + operation.name() + " topic " + topic + " (an ACL denies it to this client's principal; allowed: "
+                        + new TreeSet<>(allowed.stream().map(Enum::name).toList()) + ")", null);
+            }
+        }
+    }
+
+    /**
+     * As {@link #explain(KafkaClientConfig, Throwable, Duration)}, naming {@code operation} and {@code topics}
+     * when the failure is an ACL denial.
+     */
+    public static KafkaUnavailableException explain(KafkaClientConfig kafka, Throwable error, Duration timeout,
+                                                     String operation, Collection<String> topics) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof KafkaUnavailableException k) {
+                return k;
+            }
+            if (t instanceof AuthenticationException) {
+                break;
+            }
+            if (t instanceof AuthorizationException) {
+                Collection<String> named = t instanceof TopicAuthorizationException tae && !tae.unauthorizedTopics().isEmpty()
+                        ? new TreeSet<>(tae.unauthorizedTopics()) : topics;
+                return new KafkaUnavailableException(Failure.AUTHORIZATION, "Kafka at " + kafka.bootstrap() + ": not authorized to "
+                        + operation + " topic" + (named.size() == 1 ? " " + named.iterator().next() : "s " + named)
+                        + " (" + firstLine(t) + ")", error);
+            }
+        }
+        return explain(kafka, error, timeout);
     }
 
     /** The one-line explanation of a client failure against the cluster at {@code kafka}. */

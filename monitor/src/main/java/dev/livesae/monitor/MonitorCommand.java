@@ -2,6 +2,8 @@ package dev.livesae.monitor;
 
 import dev.livesae.service.ServiceHttpServer;
 import dev.livesae.clients.ClusterCheck;
+import dev.livesae.service.KafkaConnectivity;
+import dev.livesae.service.TopicOptions;
 import dev.livesae.clients.KafkaClientConfig;
 import dev.livesae.service.KafkaOptions;
 
@@ -124,6 +126,9 @@ public final class MonitorCommand implements Callable<Integer> {
             description = "Largest k (latents per token) accepted (default: ${DEFAULT-VALUE}).")
     int maxK;
 
+    @Mixin
+    TopicOptions topicOptions = new TopicOptions();
+
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     /** Stops a running {@link #call()} as Ctrl-C would, without a JVM shutdown (for embedding and tests). */
@@ -174,6 +179,7 @@ public final class MonitorCommand implements Callable<Integer> {
                 Baseline.read(baselineFile);
             }
             MonitorTopology.streamsConfig(o, Map.of()); // a user property the monitor owns is refused here, naming it
+            topicOptions.settings();
             return o;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -193,7 +199,10 @@ public final class MonitorCommand implements Callable<Integer> {
         quietKafkaLogs();
         PrintWriter out = spec.commandLine().getOut();
         ClusterCheck.awaitCluster(options.kafka(), ClusterCheck.DEFAULT_TIMEOUT);
-        MonitorService service = MonitorService.start(options);
+        MonitorService service = MonitorService.start(options, topicOptions.settings(), Map.of(), TelemetryListener.NONE);
+        // says once per interval (log, livesae_kafka_connected) when the cluster goes away later
+        KafkaConnectivity connectivity = KafkaConnectivity.start(options.kafka(), "monitor", service.registry(),
+                KafkaConnectivity.DEFAULT_INTERVAL);
         CountDownLatch closed = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stopRequested.countDown();
@@ -215,6 +224,7 @@ public final class MonitorCommand implements Callable<Integer> {
             out.flush();
             stopRequested.await();
         } finally {
+            connectivity.close();
             service.close();
             closed.countDown();
             try {

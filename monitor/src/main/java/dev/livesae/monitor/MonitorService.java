@@ -29,6 +29,7 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import dev.livesae.clients.TopicSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,18 +62,18 @@ public final class MonitorService implements AutoCloseable {
     private final Map<StreamKey, DriftEvent> latestDrift = new ConcurrentHashMap<>();
     private final Map<StreamKey, DriftEvent> latestTests = new ConcurrentHashMap<>();
 
-    private MonitorService(MonitorOptions options, Map<String, ?> streamsOverrides, TelemetryListener extra)
-            throws IOException {
+    private MonitorService(MonitorOptions options, TopicSettings topicSettings, Map<String, ?> streamsOverrides,
+                           TelemetryListener extra) throws IOException {
         this.options = options;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().meterFilter(new KafkaMeterNames());
         MonitorMetrics metrics = new MonitorMetrics();
         metrics.bindTo(registry);
         this.admin = Admin.create(options.kafka().admin(options.applicationId() + "-admin"));
-        TopicProvisioner provisioner = TopicProvisioner.admin(admin, OUTPUT_TOPIC_CONFIG);
+        TopicProvisioner provisioner = TopicProvisioner.admin(admin, topicSettings, OUTPUT_TOPIC_CONFIG);
         Map<String, String> compacted = new HashMap<>(OUTPUT_TOPIC_CONFIG);
         compacted.put("cleanup.policy", "compact");
-        TopicProvisioner.admin(admin, compacted).ensure(java.util.Set.of(Topics.BASELINES));
+        TopicProvisioner.admin(admin, topicSettings, compacted).ensure(java.util.Set.of(Topics.BASELINES));
         provisioner.ensure(new HashSet<>(options.topics()));
 
         this.tempStateDir = options.stateDir() == null ? Files.createTempDirectory("livesae-monitor-") : null;
@@ -127,8 +128,17 @@ public final class MonitorService implements AutoCloseable {
 
     /** Starts with Kafka Streams config overrides and an extra in-process listener. */
     public static MonitorService start(MonitorOptions options, Map<String, ?> streamsOverrides, TelemetryListener listener) {
+        return start(options, TopicSettings.brokerDefaults(), streamsOverrides, listener);
+    }
+
+    /**
+     * As {@link #start(MonitorOptions, Map, TelemetryListener)}, creating missing topics (codes inputs, telemetry,
+     * baselines, dead letters) with {@code topicSettings} (partitions, replication factor; empty = broker default).
+     */
+    public static MonitorService start(MonitorOptions options, TopicSettings topicSettings, Map<String, ?> streamsOverrides,
+                                       TelemetryListener listener) {
         try {
-            return new MonitorService(options, streamsOverrides, listener);
+            return new MonitorService(options, topicSettings, streamsOverrides, listener);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the monitor's HTTP endpoint on " + options.metricsHost() + ":"
                     + options.metricsPort(), e);

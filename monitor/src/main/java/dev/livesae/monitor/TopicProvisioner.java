@@ -1,17 +1,12 @@
 package dev.livesae.monitor;
 
+import dev.livesae.clients.TopicAdmin;
+import dev.livesae.clients.TopicSettings;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +22,16 @@ public interface TopicProvisioner {
     /** Makes sure {@code topics} exist; called once per topic from the stream thread. */
     void ensure(Set<String> topics);
 
-    /** Creates missing topics with one partition, the broker's replication factor and {@code configs}. */
+    /** Creates missing topics with the broker's partition count and replication factor and {@code configs}. */
     static TopicProvisioner admin(Admin admin, Map<String, String> configs) {
+        return admin(admin, TopicSettings.brokerDefaults(), configs);
+    }
+
+    /**
+     * Creates missing topics with {@code settings} (partitions, replication factor; empty = the broker's default)
+     * and {@code configs}, through the one topic helper of the client layer.
+     */
+    static TopicProvisioner admin(Admin admin, TopicSettings settings, Map<String, String> configs) {
         Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
         Set<String> done = new HashSet<>();
         return topics -> {
@@ -38,20 +41,11 @@ public interface TopicProvisioner {
                         continue;
                     }
                     try {
-                        admin.createTopics(List.of(new NewTopic(t, Optional.of(1), Optional.empty()).configs(configs)))
-                                .all().get(30, TimeUnit.SECONDS);
-                        log.info("created topic {}", t);
-                    } catch (ExecutionException e) {
-                        if (!(e.getCause() instanceof TopicExistsException)) {
-                            done.remove(t);
-                            throw new IllegalStateException("cannot create topic " + t, e.getCause());
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException("interrupted creating topic " + t, e);
-                    } catch (TimeoutException e) {
+                        TopicAdmin.createTopic(admin, t, settings, configs);
+                        log.debug("topic {} ready ({})", t, settings);
+                    } catch (RuntimeException e) {
                         done.remove(t);
-                        throw new IllegalStateException("timed out creating topic " + t, e);
+                        throw e;
                     }
                 }
             }

@@ -20,6 +20,6 @@ class MonitorAlertRulesTest {
     void prometheusConfigLoadsTheAlertRules() throws Exception {
         Promtool.Result r = Promtool.run(Promtool.RULES_DIR, "check", "config", "prometheus.yml");
         assertThat(r.exit()).as(r.output()).isZero();
-        assertThat(r.output()).contains("6 rules found");
+        assertThat(r.output()).contains("7 rules found"); // 6 monitor and pipeline rules + LivesaeKafkaUnreachable
     }
 }

@@ -60,6 +60,7 @@ public final class ActivationPublisher implements AutoCloseable {
     private final LongAdder acceptedRows = new LongAdder();
     private final Thread sender;
     private volatile boolean closed;
+    private volatile Throwable lastSendFailure;
 
     /** A sealed batch with the bytes it holds in the buffer account. */
     record Sealed(String topic, ActivationBatch batch, long reservedBytes) {
@@ -219,6 +220,15 @@ public final class ActivationPublisher implements AutoCloseable {
         return new PublisherStats(acceptedRows.sum(), tokens, bytes, batches, dropped, errors, bufferedBytes());
     }
 
+    /**
+     * The error of the most recent batch Kafka did not accept, or null if none failed. Failures are counted
+     * and logged, never thrown into {@code publish}; a caller that must stop on some of them (e.g. an ACL denial
+     * in a command-line tool) looks here.
+     */
+    public Throwable lastSendFailure() {
+        return lastSendFailure;
+    }
+
     /** Bytes accepted and not yet acknowledged (or failed). */
     public long bufferedBytes() {
         return budget.bufferedBytes();
@@ -353,6 +363,7 @@ public final class ActivationPublisher implements AutoCloseable {
     }
 
     private void failed(PublisherMetrics.Hook hook, Sealed s, Throwable error) {
+        lastSendFailure = error;
         hook.errors.increment();
         long n = hook.errors.sum();
         if (n <= 10 || n % 100 == 0) {

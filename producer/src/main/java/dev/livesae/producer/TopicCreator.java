@@ -1,17 +1,13 @@
 package dev.livesae.producer;
 
 import dev.livesae.clients.KafkaClientConfig;
-import java.time.Duration;
+import dev.livesae.clients.TopicAdmin;
+import dev.livesae.clients.TopicSettings;
 import java.util.HashSet;
-import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +18,6 @@ import org.slf4j.LoggerFactory;
  */
 final class TopicCreator {
     private static final Logger log = LoggerFactory.getLogger(TopicCreator.class);
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final KafkaClientConfig kafka;
     private final String clientId;
@@ -42,17 +37,10 @@ final class TopicCreator {
             return;
         }
         try (Admin admin = Admin.create(kafka.admin(clientId))) {
-            admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty())))
-                    .all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            log.info("created topic {} with {} partitions", topic, partitions);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                log.warn("could not create topic {}: {}", topic, e.getCause().toString());
-            }
-        } catch (TimeoutException e) {
-            log.warn("creating topic {} timed out after {}", topic, TIMEOUT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // the client layer's one topic helper: partitions as configured, the broker's replication factor
+            TopicAdmin.createTopic(admin, topic, new TopicSettings(Optional.of(partitions), Optional.empty()), Map.of());
+        } catch (RuntimeException e) {
+            log.warn("could not create topic {}: {}", topic, e.getMessage());
         }
     }
 }

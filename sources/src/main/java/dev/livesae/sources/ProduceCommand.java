@@ -5,8 +5,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import dev.livesae.service.ServiceHttpServer;
 import dev.livesae.service.KafkaOptions;
+import dev.livesae.service.TopicOptions;
 import dev.livesae.clients.KafkaClientConfig;
 import dev.livesae.clients.ClusterCheck;
+import dev.livesae.clients.KafkaUnavailableException;
+import dev.livesae.clients.TopicAdmin;
+import dev.livesae.clients.TopicSettings;
 import dev.livesae.producer.ActivationPublisher;
 import dev.livesae.producer.Compression;
 import dev.livesae.producer.OnFull;
@@ -126,8 +130,8 @@ public final class ProduceCommand implements Callable<Integer> {
     long bufferMb;
     @Option(names = "--on-full", defaultValue = "block", description = "when the buffer is full: block or drop (default: ${DEFAULT-VALUE})")
     String onFull;
-    @Option(names = "--partitions", defaultValue = "1", description = "partitions of topics this command creates (default: ${DEFAULT-VALUE})")
-    int partitions;
+    @Mixin
+    TopicOptions topics = new TopicOptions();
     @Option(names = "--producer-id", defaultValue = "-1", description = "16-bit producer id in sequence ids, -1 = random (default: ${DEFAULT-VALUE})")
     int producerId;
     @Option(names = "--metrics-port", defaultValue = "-1",
@@ -219,9 +223,7 @@ public final class ProduceCommand implements Callable<Integer> {
         if (bufferMb < 1 || bufferMb > 65536) {
             throw bad("--buffer-mb must be in [1, 65536] (got " + bufferMb + ")");
         }
-        if (partitions < 1 || partitions > 10_000) {
-            throw bad("--partitions must be in [1, 10000] (got " + partitions + ")");
-        }
+        topicSettings();
         if (producerId < -1 || producerId > 0xFFFF) {
             throw bad("--producer-id must be -1 or in [0, 65535] (got " + producerId + ")");
         }
@@ -257,8 +259,47 @@ public final class ProduceCommand implements Callable<Integer> {
                 .withBatching(batchRows, batchBytes, Duration.ofMillis(lingerMs))
                 .withCompression(c)
                 .withBuffer(bufferMb << 20, f)
-                .withTopics(true, partitions)
+                .withTopics(false, 1) // created by prepareTopics with TopicSettings, before the first send
                 .withProducerId(producerId, true);
+    }
+
+    TopicSettings topicSettings() {
+        try {
+            return topics.settings();
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+    }
+
+    /**
+     * Creates the activation topics (unless they exist) and asks the broker's authorizer whether this principal may
+     * WRITE them, so a denial is one line before anything is published rather than a send failure per batch.
+     */
+    private List<String> prepareTopics(PublisherOptions options, Set<String> hooks) {
+        KafkaClientConfig kafkaConfig = KafkaClientConfig.of(options.bootstrapServers(), options.kafka());
+        List<String> topics = hooks.stream().map(h -> Topics.activations(options.model(), h)).toList();
+        TopicAdmin.createTopics(kafkaConfig, topics, topicSettings(), Map.of());
+        ClusterCheck.awaitTopicAccess(kafkaConfig, topics, org.apache.kafka.common.acl.AclOperation.WRITE, ClusterCheck.DEFAULT_TIMEOUT);
+        return topics;
+    }
+
+    /**
+     * Ends the command with one line if a send was refused for a reason retrying cannot fix (authentication, an
+     * ACL); the publisher itself only counts and logs failures, as an embedding service wants.
+     */
+    private static void failIfRefused(ActivationPublisher publisher, PublisherOptions options, List<String> topics) {
+        Throwable f = publisher.lastSendFailure();
+        if (f == null) {
+            return;
+        }
+        for (Throwable t = f; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.AuthorizationException
+                    || t instanceof org.apache.kafka.common.errors.AuthenticationException) {
+                KafkaUnavailableException k = ClusterCheck.explain(KafkaClientConfig.of(options.bootstrapServers(), options.kafka()),
+                        t, ClusterCheck.DEFAULT_TIMEOUT, "WRITE", topics);
+                throw k;
+            }
+        }
     }
 
     void validateSource(String src) {
@@ -353,6 +394,7 @@ public final class ProduceCommand implements Callable<Integer> {
     private int runRows(PublisherOptions options, MeterRegistry registry, List<RowSource> first, Supplier<List<RowSource>> again) {
         String hook = hookpoints.isEmpty() ? (source.equalsIgnoreCase("synthetic") ? SyntheticActivations.DEFAULT_HOOKPOINT : "replay") : hookpoints.get(0);
         AtomicLong tokens = new AtomicLong();
+        List<String> topics = prepareTopics(options, Set.of(hook));
         try (ActivationPublisher publisher = new ActivationPublisher(options, registry);
              Progress progress = new Progress(publisher, tokens, Set.of(hook))) {
             err.printf("publishing %s rows (d=%d) to %s%n", source, first.get(0).dIn(), Topics.activations(options.model(), hook));
@@ -370,6 +412,7 @@ public final class ProduceCommand implements Callable<Integer> {
                             }
                             rows.publish(chunk);
                             tokens.addAndGet(chunk.rows());
+                            failIfRefused(publisher, options, topics);
                         }
                     }
                 }
@@ -379,6 +422,7 @@ public final class ProduceCommand implements Callable<Integer> {
                 sources = again.get();
             }
             progress.finish();
+            failIfRefused(publisher, options, topics);
         }
         return 0;
     }
@@ -393,6 +437,7 @@ public final class ProduceCommand implements Callable<Integer> {
                     throw bad("--hookpoint " + h + " is not a MiniLM hookpoint (see --list-hookpoints)");
                 }
             }
+            List<String> topics = prepareTopics(options, hooks);
             AtomicLong tokens = new AtomicLong();
             TextLines[] texts = {texts()};
             try (ActivationPublisher publisher = new ActivationPublisher(options, registry);
@@ -416,8 +461,10 @@ public final class ProduceCommand implements Callable<Integer> {
                     ForwardPass pass = m.forward(batch, hooks);
                     pass.publishTo(publisher);
                     tokens.addAndGet(pass.rows());
+                    failIfRefused(publisher, options, topics);
                 }
                 progress.finish();
+                failIfRefused(publisher, options, topics);
             } finally {
                 texts[0].close();
             }

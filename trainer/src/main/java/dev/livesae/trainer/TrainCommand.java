@@ -1,7 +1,10 @@
 package dev.livesae.trainer;
 
 import dev.livesae.clients.ClusterCheck;
+import dev.livesae.service.KafkaConnectivity;
+import java.io.PrintWriter;
 import dev.livesae.service.KafkaOptions;
+import dev.livesae.service.TopicOptions;
 import dev.livesae.clients.KafkaClientConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +39,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
+
+    @Mixin
+    TopicOptions topicOptions = new TopicOptions();
 
     @Option(names = "--topic", paramLabel = "T",
             description = "Activation topic (default: activations.<model>.<hookpoint> from --model/--hookpoint).")
@@ -197,6 +203,7 @@ public final class TrainCommand implements Callable<Integer> {
             TrainerOptions built = b.build();
             TrainerService.consumerConfig(built); // a user property the trainer owns is refused here, naming it
             TrainerService.producerConfig(built);
+            topicOptions.settings();
             return built;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -208,8 +215,14 @@ public final class TrainCommand implements Callable<Integer> {
         TrainerOptions opts = options();
         ClusterCheck.awaitCluster(opts.kafka(), ClusterCheck.DEFAULT_TIMEOUT);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        TrainerService service = new TrainerService(opts, registry);
-        service.onProgress(p -> System.out.println("[train] " + p.line()));
+        TrainerService service = new TrainerService(opts, registry, topicOptions.settings());
+        // says once per interval (log, progress line, livesae_kafka_connected) when the cluster goes away later
+        KafkaConnectivity connectivity = KafkaConnectivity.start(opts.kafka(), "trainer", registry, KafkaConnectivity.DEFAULT_INTERVAL);
+        PrintWriter out = spec.commandLine().getOut();
+        service.onProgress(p -> {
+            out.println("[train] " + p.line() + connectivity.statusSuffix());
+            out.flush();
+        });
         Thread hook = new Thread(() -> {
             log.info("shutdown requested: writing a final checkpoint");
             service.stop();
@@ -224,9 +237,11 @@ public final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             TrainerProgress last = service.run();
-            System.out.println("[train] done: " + last.line());
+            out.println("[train] done: " + last.line());
+            out.flush();
             return 0;
         } finally {
+            connectivity.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {

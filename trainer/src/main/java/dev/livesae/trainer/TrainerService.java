@@ -25,7 +25,8 @@ import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
+import dev.livesae.clients.TopicAdmin;
+import dev.livesae.clients.TopicSettings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -36,7 +37,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -134,6 +134,7 @@ public final class TrainerService implements AutoCloseable {
     private long trainingEndNanos = -1;
     private long checkpointNanos;
     private long tokensAtLastProgress;
+    private final TopicSettings topicSettings;
 
     /** A service with its own Prometheus registry (served on {@code --metrics-port} if set). */
     public TrainerService(TrainerOptions opts) {
@@ -145,7 +146,15 @@ public final class TrainerService implements AutoCloseable {
      * {@link PrometheusMeterRegistry}, served on that port.
      */
     public TrainerService(TrainerOptions opts, MeterRegistry registry) {
-        if (opts == null || registry == null) {
+        this(opts, registry, TopicSettings.brokerDefaults());
+    }
+
+    /**
+     * As {@link #TrainerService(TrainerOptions, MeterRegistry)}, creating the codes and dead-letter topics (when
+     * missing) with {@code topicSettings}: partitions and replication factor, empty = the broker's default.
+     */
+    public TrainerService(TrainerOptions opts, MeterRegistry registry, TopicSettings topicSettings) {
+        if (opts == null || registry == null || topicSettings == null) {
             throw new IllegalArgumentException("opts and registry must not be null");
         }
         if (opts.metricsPort() >= 0 && !(registry instanceof PrometheusMeterRegistry)) {
@@ -154,6 +163,7 @@ public final class TrainerService implements AutoCloseable {
         }
         this.opts = opts;
         this.registry = registry;
+        this.topicSettings = topicSettings;
     }
 
     public TrainerOptions options() { return opts; }
@@ -289,7 +299,7 @@ public final class TrainerService implements AutoCloseable {
             if (!assignPartitions()) {
                 return finish(closeables);
             }
-            ensureTopic(Topics.deadLetter(opts.topic()), 1);
+            ensureTopic(Topics.deadLetter(opts.topic()));
             if (model != null) {
                 startOutputs();
             }
@@ -448,7 +458,7 @@ public final class TrainerService implements AutoCloseable {
         }
         if (opts.emitCodes()) {
             String codesTopic = Topics.codes(model, hookpoint);
-            ensureTopic(codesTopic, partitions.size());
+            ensureTopic(codesTopic);
             encoder = new CodeEncoder(producer, codesTopic, allocator, ENCODER_QUEUE, () -> {
                 codeBatches.incrementAndGet();
                 metrics.codeBatchPublished();
@@ -686,18 +696,12 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
-    private void ensureTopic(String topic, int partitionCount) {
+    /** Creates an output topic unless it exists, with {@link #topicSettings} (through the client layer's TopicAdmin). */
+    private void ensureTopic(String topic) {
         try (Admin admin = Admin.create(opts.kafka().admin("livesae-trainer-admin-" + opts.topic()))) {
-            NewTopic t = new NewTopic(topic, Math.max(1, partitionCount), (short) 1)
-                    .configs(Map.of("max.message.bytes", Integer.toString(64 << 20)));
-            admin.createTopics(List.of(t)).all().get();
-            log.info("created topic {}", topic);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                log.warn("could not create topic {} (will rely on it existing): {}", topic, e.getCause().toString());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            TopicAdmin.createTopic(admin, topic, topicSettings, Map.of("max.message.bytes", Integer.toString(64 << 20)));
+        } catch (IllegalStateException e) {
+            log.warn("could not create topic {} (will rely on it existing): {}", topic, e.getMessage());
         }
     }
 

@@ -14,6 +14,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import dev.livesae.clients.TopicAdmin;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -23,6 +24,16 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
@@ -32,7 +43,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real single-node KRaft Kafka broker (combined broker+controller, node.id 1) running in this JVM from
- * Kafka's own jars. Clients connect to {@link #bootstrapServers()} on 127.0.0.1 over PLAINTEXT.
+ * Kafka's own jars. Clients connect to {@link #bootstrapServers()} on 127.0.0.1 over PLAINTEXT, and, when
+ * {@link BrokerOptions#saslSsl()} is given, to {@link #saslBootstrapServers()} over SASL_SSL with SCRAM-SHA-512
+ * ({@link #saslClientProperties(String, String)}), where Kafka's StandardAuthorizer applies ACLs.
  *
  * <p>Lifecycle: {@link #start} formats storage (once) and starts the server; {@link #stop} shuts it down
  * keeping the data and ports; {@link #restart} starts it again on the same ports and data; {@link #close}
@@ -59,16 +72,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path dataDir;
     private final boolean temporaryDataDir;
     private final Map<String, String> overrides;
+    private final SaslSslListener saslSsl;
+    private TlsMaterial tls;
     private int port;
     private int controllerPort;
+    private int saslPort;
     private KafkaRaftServer server;
     private Admin admin;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(Path dataDir, boolean temporaryDataDir, Map<String, String> overrides) {
+    private EmbeddedKafkaBroker(Path dataDir, boolean temporaryDataDir, Map<String, String> overrides, SaslSslListener saslSsl) {
         this.dataDir = dataDir;
         this.temporaryDataDir = temporaryDataDir;
         this.overrides = overrides;
+        this.saslSsl = saslSsl;
     }
 
     /** Formats storage if needed, starts the broker and returns once it accepts client requests. */
@@ -87,9 +104,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (!Files.isWritable(dir)) {
             throw new IllegalArgumentException("dataDir must be writable (got " + dir + ")");
         }
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, temporary, opts.overrides());
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, temporary, opts.overrides(), opts.saslSsl());
         try {
-            broker.firstStart(opts.port(), opts.controllerPort());
+            if (opts.saslSsl() != null) {
+                broker.tls = TlsMaterial.inDirectory(dir.resolve("tls"));
+            }
+            broker.firstStart(opts.port(), opts.controllerPort(), opts.saslSsl() == null ? -1 : opts.saslSsl().port());
         } catch (RuntimeException e) {
             broker.close();
             throw e;
@@ -108,6 +128,81 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     public int controllerPort() {
         return controllerPort;
+    }
+
+    /** "127.0.0.1:PORT" of the SASL_SSL listener, stable across {@link #stop()} and {@link #restart()}. */
+    public String saslBootstrapServers() {
+        requireSasl("saslBootstrapServers");
+        return KraftProperties.HOST + ":" + saslPort;
+    }
+
+    /** The SASL_SSL listener's TLS files (CA, broker keystore, client truststore). */
+    public TlsMaterial tls() {
+        requireSasl("tls");
+        return tls;
+    }
+
+    /**
+     * The Kafka client properties that reach the SASL_SSL listener as {@code user} with {@code password}
+     * (security.protocol, sasl.mechanism, sasl.jaas.config, ssl.truststore.*), without bootstrap.servers.
+     * The password is not checked here, so a test can use a wrong one.
+     */
+    public Map<String, String> saslClientProperties(String user, String password) {
+        requireSasl("saslClientProperties");
+        if (user == null || password == null || user.contains("\"") || password.contains("\"")) {
+            throw new IllegalArgumentException("user and password must be given and hold no '\"' (user " + user + ")");
+        }
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("security.protocol", SaslSslListener.LISTENER);
+        p.put("sasl.mechanism", SaslSslListener.MECHANISM);
+        p.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                + user + "\" password=\"" + password + "\";");
+        p.put("ssl.truststore.type", TlsMaterial.STORE_TYPE);
+        p.put("ssl.truststore.location", tls.truststore().toString());
+        p.put("ssl.truststore.password", tls.password());
+        return p;
+    }
+
+    /** {@link #saslClientProperties(String, String)} with the user's own password. */
+    public Map<String, String> saslClientProperties(String user) {
+        requireSasl("saslClientProperties");
+        String password = saslSsl.users().get(user);
+        if (password == null) {
+            throw new IllegalArgumentException("user " + user + " is not one of " + saslSsl.users().keySet());
+        }
+        return saslClientProperties(user, password);
+    }
+
+    /**
+     * Adds an ACL that DENIES {@code operation} on the literal topic {@code topic} to {@code User:user} from any host.
+     * Deny wins over every allow. Other users keep every right: a topic with any ACL is no longer covered by
+     * {@code allow.everyone.if.no.acl.found}, so an ALLOW ALL for {@code User:*} is added with the deny.
+     * Needs the SASL_SSL listener (the authorizer).
+     */
+    public void denyTopicOperation(String topic, String user, AclOperation operation) {
+        requireSasl("denyTopicOperation");
+        if (topic == null || topic.isBlank() || user == null || user.isBlank() || operation == null) {
+            throw new IllegalArgumentException("topic, user and operation must be given (got " + topic + ", " + user + ", " + operation + ")");
+        }
+        ResourcePattern resource = new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL);
+        AclBinding deny = new AclBinding(resource, new AccessControlEntry("User:" + user, "*", operation, AclPermissionType.DENY));
+        // once a topic has any ACL, allow.everyone.if.no.acl.found no longer applies to it: allow everyone explicitly
+        AclBinding allowOthers = new AclBinding(resource, new AccessControlEntry("User:*", "*", AclOperation.ALL, AclPermissionType.ALLOW));
+        try {
+            admin().createAcls(List.of(allowOthers, deny)).all().get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while adding an ACL", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not add ACL " + deny + ": " + e, e);
+        }
+        LOG.info("ACL added: DENY {} on topic {} to User:{}", operation, topic, user);
+    }
+
+    private void requireSasl(String what) {
+        if (saslSsl == null) {
+            throw new IllegalStateException(what + " needs a broker started with BrokerOptions.withSaslSsl(...)");
+        }
     }
 
     public Path dataDir() {
@@ -182,19 +277,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private synchronized void firstStart(int wantedPort, int wantedControllerPort) {
-        boolean ephemeral = wantedPort == 0 || wantedControllerPort == 0;
+    /** @param wantedSaslPort -1 = no SASL_SSL listener, 0 = any free port */
+    private synchronized void firstStart(int wantedPort, int wantedControllerPort, int wantedSaslPort) {
+        boolean ephemeral = wantedPort == 0 || wantedControllerPort == 0 || wantedSaslPort == 0;
         int attempts = ephemeral ? EPHEMERAL_ATTEMPTS : 1;
         for (int attempt = 1; ; attempt++) {
-            port = wantedPort != 0 ? wantedPort : freePort(wantedControllerPort);
-            controllerPort = wantedControllerPort != 0 ? wantedControllerPort : freePort(port);
+            port = wantedPort != 0 ? wantedPort : freePort(wantedControllerPort, wantedSaslPort);
+            controllerPort = wantedControllerPort != 0 ? wantedControllerPort : freePort(port, wantedSaslPort);
+            saslPort = wantedSaslPort != 0 ? wantedSaslPort : freePort(port, controllerPort);
             try {
-                format();
+                boolean formattedBefore = format();
                 startServer();
+                if (formattedBefore && saslSsl != null) {
+                    upsertScramUsers();
+                }
                 return;
             } catch (PortInUseException e) {
                 boolean fixedPortTaken = (wantedPort != 0 && e.getMessage().contains(":" + wantedPort + ":"))
-                        || (wantedControllerPort != 0 && e.getMessage().contains(":" + wantedControllerPort + ":"));
+                        || (wantedControllerPort != 0 && e.getMessage().contains(":" + wantedControllerPort + ":"))
+                        || (wantedSaslPort > 0 && e.getMessage().contains(":" + wantedSaslPort + ":"));
                 if (attempt >= attempts || fixedPortTaken) {
                     throw new IllegalStateException("cannot start Kafka broker: " + e.getMessage(), e);
                 }
@@ -208,18 +309,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private KafkaConfig config() {
-        return new KafkaConfig(KraftProperties.build(port, controllerPort, logDir(), overrides), false);
+        KraftProperties.Secure secure = saslSsl == null ? null : new KraftProperties.Secure(saslPort, tls, saslSsl.superUsers());
+        return new KafkaConfig(KraftProperties.build(port, controllerPort, logDir(), overrides, secure), false);
     }
 
-    /** Writes meta.properties and the bootstrap checkpoint unless the log dir is already formatted. */
-    private void format() {
+    /**
+     * Writes meta.properties and the bootstrap checkpoint (with the SCRAM users) unless the log dir is already
+     * formatted; returns true if it was.
+     */
+    private boolean format() {
         if (Files.exists(logDir().resolve("meta.properties"))) {
             LOG.debug("{} is already formatted", logDir());
-            return; // KafkaRaftServer verifies cluster id and node id of a formatted directory at startup
+            return true; // KafkaRaftServer verifies cluster id and node id of a formatted directory at startup
         }
         try {
             KafkaConfig config = config();
-            new Formatter()
+            Formatter formatter = new Formatter();
+            if (saslSsl != null) {
+                formatter.setScramArguments(saslSsl.scramArguments());
+            }
+            formatter
                     .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                     .setNodeId(KraftProperties.NODE_ID)
                     .setClusterId(Uuid.randomUuid().toString())
@@ -229,6 +338,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     .run();
         } catch (Exception e) {
             throw new IllegalStateException("cannot format Kafka storage in " + logDir() + ": " + e.getMessage(), e);
+        }
+        return false;
+    }
+
+    /** A data directory formatted by an earlier run: its SCRAM users may differ, so set this run's (idempotent). */
+    private void upsertScramUsers() {
+        List<org.apache.kafka.clients.admin.UserScramCredentialAlteration> upserts = saslSsl.users().entrySet().stream()
+                .<org.apache.kafka.clients.admin.UserScramCredentialAlteration>map(u -> new UserScramCredentialUpsertion(u.getKey(),
+                        new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), u.getValue()))
+                .toList();
+        try {
+            admin().alterUserScramCredentials(upserts).all().get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while setting SCRAM users", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not set the SCRAM users " + saslSsl.users().keySet() + ": " + e, e);
         }
     }
 
@@ -252,8 +378,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             stop();
             throw e;
         }
-        LOG.info("Kafka broker ready on {} (controller {}, data {}) in {} ms",
-                bootstrapServers(), controllerPort, dataDir, elapsedMillis(t0));
+        LOG.info("Kafka broker ready on {}{} (controller {}, data {}) in {} ms", bootstrapServers(),
+                saslSsl == null ? "" : " and SASL_SSL " + saslBootstrapServers(), controllerPort, dataDir, elapsedMillis(t0));
     }
 
     /** Waits until the broker lists itself as an unfenced node to a client. */
@@ -316,10 +442,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /** A port that was free a moment ago (the broker retries if someone takes it first). */
-    private static int freePort(int avoid) {
+    private static int freePort(int avoid, int avoidToo) {
         for (int i = 0; i < 10; i++) {
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(KraftProperties.HOST))) {
-                if (s.getLocalPort() != avoid) {
+                if (s.getLocalPort() != avoid && s.getLocalPort() != avoidToo) {
                     return s.getLocalPort();
                 }
             } catch (IOException e) {

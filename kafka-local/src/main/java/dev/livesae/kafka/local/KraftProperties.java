@@ -20,6 +20,14 @@ final class KraftProperties {
 
     /** Kafka's defaults changed only where one node or a small shared machine needs it; overrides applied last. */
     static Map<String, String> build(int port, int controllerPort, Path logDir, Map<String, String> overrides) {
+        return build(port, controllerPort, logDir, overrides, null);
+    }
+
+    /** A secured second client listener: where it listens, its TLS stores, and who ACLs never deny. */
+    record Secure(int port, TlsMaterial tls, java.util.Set<String> superUsers) {
+    }
+
+    static Map<String, String> build(int port, int controllerPort, Path logDir, Map<String, String> overrides, Secure secure) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
         p.put("node.id", Integer.toString(NODE_ID));
@@ -30,6 +38,27 @@ final class KraftProperties {
         p.put("inter.broker.listener.name", CLIENT_LISTENER);
         p.put("listener.security.protocol.map", CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         p.put("log.dirs", logDir.toString());
+        if (secure != null) {
+            String l = SaslSslListener.LISTENER;
+            String prefix = "listener.name." + l.toLowerCase(java.util.Locale.ROOT) + ".";
+            p.put("listeners", p.get("listeners") + "," + l + "://" + HOST + ":" + secure.port());
+            p.put("advertised.listeners", p.get("advertised.listeners") + "," + l + "://" + HOST + ":" + secure.port());
+            p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + "," + l + ":" + l);
+            p.put("sasl.enabled.mechanisms", SaslSslListener.MECHANISM);
+            p.put(prefix + "sasl.enabled.mechanisms", SaslSslListener.MECHANISM);
+            p.put(prefix + SaslSslListener.MECHANISM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            p.put(prefix + "ssl.keystore.type", TlsMaterial.STORE_TYPE);
+            p.put(prefix + "ssl.keystore.location", secure.tls().keystore().toString());
+            p.put(prefix + "ssl.keystore.password", secure.tls().password());
+            p.put(prefix + "ssl.key.password", secure.tls().password());
+            // Kafka's own authorizer for KRaft; the PLAINTEXT/CONTROLLER principal is ANONYMOUS and must stay all-powerful
+            p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            StringBuilder su = new StringBuilder("User:ANONYMOUS");
+            secure.superUsers().stream().sorted().forEach(u -> su.append(";User:").append(u));
+            p.put("super.users", su.toString());
+            p.put("allow.everyone.if.no.acl.found", "true");
+        }
         // one node: every internal topic has one replica
         p.put("offsets.topic.replication.factor", "1");
         p.put("offsets.topic.num.partitions", "4");

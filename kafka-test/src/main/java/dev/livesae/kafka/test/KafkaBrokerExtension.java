@@ -5,7 +5,10 @@ import dev.livesae.clients.TopicAdmin;
 import dev.livesae.kafka.local.BrokerOptions;
 import dev.livesae.kafka.local.EmbeddedKafkaBroker;
 import dev.livesae.kafka.local.QuietLogging;
+import dev.livesae.kafka.local.SaslSslListener;
 import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -31,6 +34,13 @@ import org.testcontainers.utility.DockerImageName;
  * <p>Fault tests take the broker away with {@link #stopBroker()} and bring it back with {@link #startBroker()}:
  * the embedded broker shuts down and restarts on the same ports and data; the container is paused and resumed
  * (its mapped ports and data stay), so the same tests run on both kinds.
+ *
+ * <p>{@link #secured(Map, Set)} gives a class a broker of its own that also has a SASL_SSL listener
+ * (SCRAM-SHA-512 users, TLS, Kafka's StandardAuthorizer): {@link #saslBootstrapServers()},
+ * {@link #saslClientProperties(String)}, {@link #denyTopicOperation}. It is always the embedded broker, also
+ * where Docker exists: the container would need the keystore mounted, the SCRAM users added at format time
+ * through the image's environment and a third listener, and the extension's pause-based fault tests do not
+ * need any of it; the embedded broker runs Kafka's own server classes, so the security path is the same.
  */
 public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCallback {
 
@@ -54,6 +64,7 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
     private static Broker shared;
 
     private final Mode mode;
+    private final SaslSslListener saslSsl;
     private volatile Broker broker;
     private String owner;
 
@@ -62,10 +73,25 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
     }
 
     public KafkaBrokerExtension(Mode mode) {
+        this(mode, null);
+    }
+
+    private KafkaBrokerExtension(Mode mode, SaslSslListener saslSsl) {
         if (mode == null) {
             throw new IllegalArgumentException("mode must not be null");
         }
         this.mode = mode;
+        this.saslSsl = saslSsl;
+    }
+
+    /**
+     * A {@link Mode#PER_CLASS} embedded broker with a SASL_SSL listener on a free port besides PLAINTEXT.
+     *
+     * @param users      SCRAM-SHA-512 users, name to password
+     * @param superUsers users no ACL denies (the PLAINTEXT principal ANONYMOUS always is one)
+     */
+    public static KafkaBrokerExtension secured(Map<String, String> users, Set<String> superUsers) {
+        return new KafkaBrokerExtension(Mode.PER_CLASS, new SaslSslListener(0, users, superUsers));
     }
 
     @Override
@@ -73,7 +99,8 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
         if (broker != null) {
             return; // nested classes see the outer class's broker
         }
-        broker = mode == Mode.SHARED ? sharedBroker() : launch();
+        broker = saslSsl != null ? new Embedded(EmbeddedKafkaBroker.start(BrokerOptions.defaults().withSaslSsl(saslSsl)))
+                : mode == Mode.SHARED ? sharedBroker() : launch();
         owner = context.getUniqueId();
     }
 
@@ -106,6 +133,33 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
     /** A client configuration for this broker (bootstrap only). */
     public KafkaClientConfig clientConfig() {
         return KafkaClientConfig.of(bootstrapServers());
+    }
+
+    /** HOST:PORT of the SASL_SSL listener; needs {@link #secured(Map, Set)}. */
+    public String saslBootstrapServers() {
+        return secureBroker().saslBootstrapServers();
+    }
+
+    /** Client properties (security.protocol, sasl.*, ssl.truststore.*) for {@code user} with their password. */
+    public Map<String, String> saslClientProperties(String user) {
+        return secureBroker().saslClientProperties(user);
+    }
+
+    /** As {@link #saslClientProperties(String)} with any password (e.g. a wrong one). */
+    public Map<String, String> saslClientProperties(String user, String password) {
+        return secureBroker().saslClientProperties(user, password);
+    }
+
+    /** An ACL that denies {@code operation} on {@code topic} to {@code user}; other users keep every right. */
+    public void denyTopicOperation(String topic, String user, AclOperation operation) {
+        secureBroker().denyTopicOperation(topic, user, operation);
+    }
+
+    private EmbeddedKafkaBroker secureBroker() {
+        if (saslSsl == null) {
+            throw new IllegalStateException("no SASL_SSL listener: use KafkaBrokerExtension.secured(users, superUsers)");
+        }
+        return embedded();
     }
 
     /** False when the broker is a Testcontainers container. */

@@ -117,6 +117,52 @@ class BrokerCommandTest {
         assertThat(Files.readAllLines(meta)).contains(clusterIdLine);
     }
 
+    @Test
+    void saslUsersFileStartsASecuredListenerAndWritesAClientPropertiesFilePerUser() throws Exception {
+        Path users = Files.writeString(tmp.resolve("users"), "# SCRAM users\nalice=alice-secret\n\nbob = bob-secret\n");
+        Path clientDir = tmp.resolve("clients");
+        BrokerCommand command = new BrokerCommand();
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(command);
+        cl.setOut(new PrintWriter(out, true));
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("--port", "0", "--controller-port", "0",
+                "--sasl-users", users.toString(), "--sasl-port", "0", "--client-config-dir", clientDir.toString()));
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (!out.toString().contains("Ready") && !exit.isDone() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(out.toString()).as("command output").contains("Ready").contains("SASL_SSL (SCRAM-SHA-512) bootstrap servers: ")
+                    .doesNotContain("alice-secret");
+            Matcher m = Pattern.compile("Client properties for bob: (\\S+)").matcher(out.toString());
+            assertThat(m.find()).as("client properties line in %s", out).isTrue();
+            Properties props = new Properties();
+            try (var r = Files.newBufferedReader(Path.of(m.group(1)))) {
+                props.load(r);
+            }
+            assertThat(props.getProperty("security.protocol")).isEqualTo("SASL_SSL");
+            Map<String, Object> conf = new java.util.HashMap<>();
+            props.forEach((k, v) -> conf.put((String) k, v));
+            try (Admin admin = Admin.create(conf)) {
+                assertThat(admin.describeCluster().nodes().get(60, TimeUnit.SECONDS)).hasSize(1);
+            }
+        } finally {
+            command.requestStop();
+        }
+        assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void rejectsASaslUsersLineWithoutAPasswordNamingTheFlagAndLine() throws Exception {
+        Path users = Files.writeString(tmp.resolve("users"), "alice=a-secret\nbob\n");
+        Run r = run("--sasl-users", users.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--sasl-users " + users + " line 2: expected name=password").doesNotContain("a-secret");
+        Run r2 = run("--sasl-super-users", "alice");
+        assertThat(r2.exitCode()).isEqualTo(2);
+        assertThat(r2.err()).contains("--sasl-super-users needs --sasl-users");
+    }
+
     /** Something to do against a running broker. */
     private interface WhileRunning {
         void accept(String bootstrap) throws Exception;

@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
+import dev.livesae.clients.TopicAdmin;
+import dev.livesae.clients.TopicSettings;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -280,8 +281,8 @@ public final class KafkaTrainerBench implements Callable<Integer> {
 
     private void createTopic(KafkaClientConfig servers, String topic) throws Exception {
         try (Admin admin = Admin.create(servers.admin("livesae-bench-admin"))) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
-                    .configs(java.util.Map.of("max.message.bytes", Integer.toString(32 << 20))))).all().get();
+            TopicAdmin.createTopic(admin, topic, new TopicSettings(java.util.Optional.of(partitions), java.util.Optional.empty()),
+                    java.util.Map.of("max.message.bytes", Integer.toString(32 << 20)));
         }
     }
 
