@@ -2,43 +2,29 @@ package dev.livesae.trainer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +38,6 @@ import dev.livesae.engine.SaeConfig;
 import dev.livesae.engine.StepResult;
 import dev.livesae.trainer.checkpoint.CheckpointStore;
 import dev.livesae.trainer.checkpoint.TrainerState;
-import dev.livesae.trainer.checkpoint.TrainerState.SkippedRange;
 import dev.livesae.wire.ActivationBatch;
 import dev.livesae.wire.ActivationBatchCodec;
 import dev.livesae.wire.DeadLetterPublisher;
@@ -78,6 +63,10 @@ import dev.livesae.wire.WireFormatException;
  * TrainerProgress last = done.join();
  * }</pre>
  *
+ * <p>Rooms: {@link TrainerClients} builds the Kafka clients, {@link PartitionCursor} assigns, seeks and measures
+ * lag, {@link CheckpointCoordinator} schedules and writes checkpoints, {@link DictionaryPromotion} decides the
+ * dictionary version codes carry, {@link ProgressReporter} reports; this class holds the lifecycle and the loop.
+ *
  * <p>Threads: the training thread (the caller of {@link #run}) owns the consumer, the engine and the
  * checkpoint; a second thread encodes and publishes codes. {@link #stop}, {@link #progress} and
  * {@link #onProgress} may be called from any thread.
@@ -85,54 +74,36 @@ import dev.livesae.wire.WireFormatException;
 public final class TrainerService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
     public static final String COMPONENT = "trainer";
-    static final String DICTIONARY_DIR = "dictionary";
-    private static final Duration POLL = Duration.ofMillis(200);
-    private static final long LAG_CHECK_NANOS = 500_000_000L;
     private static final int ENCODER_QUEUE = 16;
 
     private final TrainerOptions opts;
     private final MeterRegistry registry;
-    private final List<Consumer<TrainerProgress>> listeners = new CopyOnWriteArrayList<>();
+    private final TrainerClients clients;
+    private final ProgressReporter progress;
     private final CompletableFuture<TrainerProgress> finished = new CompletableFuture<>();
     private volatile boolean stopRequested;
     private volatile boolean started;
-    private volatile TrainerProgress progress = TrainerProgress.NOT_STARTED;
     private volatile MetricsServer metricsServer;
-    private volatile Path lastCheckpoint;
+    private volatile CheckpointCoordinator checkpoints;
 
     // ---- state owned by the training thread ----
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
+    private PartitionCursor cursor;
     private DeadLetterPublisher deadLetters;
     private ActivationBatchCodec codec;
     private CodeEncoder encoder;
     private BufferAllocator allocator;
-    private CheckpointStore store;
-    private List<TopicPartition> partitions = List.of();
-    private final Map<Integer, Long> offsets = new TreeMap<>();
+    private DictionaryPromotion promotion;
     private String model;
     private String hookpoint;
     private int dIn;
     private String saeId;
     private TrainingLoop loop;
-    private Dictionary dictionary;
-    private long dictionaryTokens;
     private long tokensConsumed;
     private final Map<String, Long> rejected = new TreeMap<>();
-    private long skippedRecords;
-    private final Deque<SkippedRange> skippedRanges = new ArrayDeque<>();
-    private long checkpoints;
-    private long tokensAtCheckpoint;
-    private long nanosAtCheckpoint;
     private TrainerMetrics metrics;
-    private long lag = -1;
-    private long lastLagCheck;
     private final AtomicLong codeBatches = new AtomicLong();
-    private long lastProgressNanos;
-    private long trainingStartNanos = -1;
-    private long trainingEndNanos = -1;
-    private long checkpointNanos;
-    private long tokensAtLastProgress;
 
     /** A service with its own Prometheus registry (served on {@code --metrics-port} if set). */
     public TrainerService(TrainerOptions opts) {
@@ -153,19 +124,24 @@ public final class TrainerService implements AutoCloseable {
         }
         this.opts = opts;
         this.registry = registry;
+        this.clients = new TrainerClients(opts);
+        this.progress = new ProgressReporter(opts.progressEvery());
     }
 
     public TrainerOptions options() { return opts; }
     public MeterRegistry registry() { return registry; }
 
     /** Latest progress snapshot; {@link TrainerProgress#NOT_STARTED} before the first one. */
-    public TrainerProgress progress() { return progress; }
+    public TrainerProgress progress() { return progress.latest(); }
 
     /** Registers a listener called on the training thread with every progress snapshot. */
-    public void onProgress(Consumer<TrainerProgress> listener) { listeners.add(listener); }
+    public void onProgress(Consumer<TrainerProgress> listener) { progress.listen(listener); }
 
     /** The checkpoint directory written last by this service, if any. */
-    public Optional<Path> lastCheckpoint() { return Optional.ofNullable(lastCheckpoint); }
+    public Optional<Path> lastCheckpoint() {
+        CheckpointCoordinator c = checkpoints;
+        return c == null ? Optional.empty() : c.last();
+    }
 
     /** URL of the Prometheus endpoint once started with a metrics port. */
     public Optional<String> metricsUrl() {
@@ -259,39 +235,40 @@ public final class TrainerService implements AutoCloseable {
             closeables.add(allocator);
             codec = new ActivationBatchCodec(allocator, new DecodeLimits(opts.maxBatchRows(), false, 0));
             closeables.add(codec);
-            producer = new KafkaProducer<>(producerConfig());
+            producer = clients.producer();
             closeables.add(producer);
             closeables.add(bind(new KafkaClientMetrics(producer)));
             deadLetters = new DeadLetterPublisher(producer, registry, COMPONENT);
-            consumer = new KafkaConsumer<>(consumerConfig());
+            consumer = clients.consumer();
             closeables.add(consumer);
             closeables.add(bind(new KafkaClientMetrics(consumer)));
+            cursor = new PartitionCursor(consumer, opts);
+            promotion = new DictionaryPromotion(opts.promoteEvery());
+            checkpoints = new CheckpointCoordinator(opts.encodeOnly() ? null : new CheckpointStore(opts.checkpointDir()), opts);
 
             if (!opts.encodeOnly()) {
-                store = new CheckpointStore(opts.checkpointDir());
-                Optional<Path> ck = store.latest();
+                Optional<Path> ck = checkpoints.latest();
                 if (ck.isPresent()) {
                     restore(ck.get());
                 }
             } else {
                 Sae frozen = Sae.load(opts.sae());
                 String id = opts.saeId() != null ? opts.saeId() : "frozen-" + opts.sae().toAbsolutePath().getFileName();
-                dictionary = new Dictionary(id, opts.dictionaryVersion(), frozen);
+                promotion.set(new Dictionary(id, opts.dictionaryVersion(), frozen), 0);
                 saeId = id;
                 dIn = frozen.dIn();
                 log.info("encode-only with frozen SAE {} (d_in={}, d_sae={}, k={}) as {} v{}", opts.sae(), frozen.dIn(),
                         frozen.dSae(), frozen.k(), id, opts.dictionaryVersion());
             }
-            if (!assignPartitions()) {
+            if (!cursor.assign(() -> stopRequested, opts.encodeOnly())) {
                 return finish(closeables);
             }
-            ensureTopic(Topics.deadLetter(opts.topic()), 1);
+            clients.ensureTopic(Topics.deadLetter(opts.topic()), 1);
             if (model != null) {
                 startOutputs();
             }
-            nanosAtCheckpoint = System.nanoTime();
-            lastProgressNanos = nanosAtCheckpoint;
-            tokensAtLastProgress = trainedTokens();
+            checkpoints.startClock();
+            progress.startClock(trainedTokens());
             pollLoop();
             return finish(closeables);
         } catch (RuntimeException | IOException | InterruptedException | Error e) {
@@ -308,13 +285,13 @@ public final class TrainerService implements AutoCloseable {
     private void pollLoop() throws IOException, InterruptedException {
         boolean reachedMax = false;
         while (!stopRequested && !reachedMax) {
-            ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+            ConsumerRecords<byte[], byte[]> records = cursor.poll();
             for (ConsumerRecord<byte[], byte[]> rec : records) {
                 if (stopRequested) {
                     break;
                 }
                 handle(rec);
-                offsets.put(rec.partition(), rec.offset() + 1);
+                cursor.consumed(rec);
                 afterRecord();
                 if (opts.maxTokens() > 0 && tokensConsumed >= opts.maxTokens()) {
                     reachedMax = true;
@@ -324,14 +301,14 @@ public final class TrainerService implements AutoCloseable {
             if (!reachedMax) {
                 checkLag(false);
             }
-            maybeProgress();
+            progress.maybeReport(trainedTokens(), this::snapshot);
         }
         if (reachedMax && loop != null) {
             log.info("--max-tokens {} reached ({} consumed): training the {} buffered rows", opts.maxTokens(),
                     tokensConsumed, loop.pendingRows());
             loop.drain();
         }
-        trainingEndNanos = System.nanoTime();
+        progress.trainingEnded();
     }
 
     private TrainerProgress finish(List<AutoCloseable> closeables) throws IOException, InterruptedException {
@@ -344,15 +321,25 @@ public final class TrainerService implements AutoCloseable {
                 encoder.close();
                 encoder = null;
             }
-            if (!partitions.isEmpty()) {
+            if (!cursor.partitions().isEmpty()) {
                 checkLag(true);
             }
-            p = snapshot(false, 0);
+            p = snapshot(false, 0, progress.trainingSeconds());
         } finally {
             closeQuietly(closeables);
         }
-        publish(p);
+        progress.report(p);
         return p;
+    }
+
+    private void checkLag(boolean force) {
+        long skipped = cursor.checkLag(force, trainedTokens());
+        if (skipped >= 0 && metrics != null) {
+            if (skipped > 0) {
+                metrics.catchUpSkipped(skipped);
+            }
+            metrics.lag(cursor.lag());
+        }
     }
 
     // ------------------------------------------------------------------ records
@@ -385,12 +372,11 @@ public final class TrainerService implements AutoCloseable {
         if (encoder != null) {
             // keyed by SAE id (docs/wire-format.md): one SAE's codes share a partition, so a monitor task sees
             // every window of that SAE in order
-            encoder.submit(b, dictionary.saeId().getBytes(java.nio.charset.StandardCharsets.UTF_8), dictionary);
+            Dictionary dictionary = promotion.current();
+            encoder.submit(b, dictionary.saeId().getBytes(StandardCharsets.UTF_8), dictionary);
         }
         if (loop != null) {
-            if (trainingStartNanos < 0) {
-                trainingStartNanos = System.nanoTime();
-            }
+            progress.trainingStarted();
             loop.offer(b.activations(), b.sequenceIds(), b.positions(), b.rows());
         }
         tokensConsumed += b.rows();
@@ -415,8 +401,7 @@ public final class TrainerService implements AutoCloseable {
             loop = TrainingLoop.create(cfg, opts.batch(), opts.shuffleBuffer(), opts.seed() ^ 0x5DEECE66DL,
                     first.activations(), first.rows());
             loop.listener(this::afterStep);
-            dictionary = new Dictionary(saeId, 0, loop.trainer().snapshot());
-            dictionaryTokens = 0;
+            promotion.set(new Dictionary(saeId, 0, loop.trainer().snapshot()), 0);
             log.info("new SAE {} for {}/{}: d_in={} d_sae={} k={} batch={} shuffle-buffer={} (dictionary v0 = the initialised SAE)",
                     saeId, model, hookpoint, dIn, dSae, opts.k(), opts.batch(), opts.shuffleBuffer());
             startOutputs();
@@ -430,13 +415,13 @@ public final class TrainerService implements AutoCloseable {
     private void startOutputs() {
         metrics = new TrainerMetrics(hookpoint, saeId);
         metrics.bindTo(registry);
-        metrics.dictionaryVersion(dictionary.version());
-        if (lag >= 0) {
-            metrics.lag(lag);
+        metrics.dictionaryVersion(promotion.version());
+        if (cursor.lag() >= 0) {
+            metrics.lag(cursor.lag());
         }
         if (opts.emitCodes()) {
             String codesTopic = Topics.codes(model, hookpoint);
-            ensureTopic(codesTopic, partitions.size());
+            clients.ensureTopic(codesTopic, cursor.partitions().size());
             encoder = new CodeEncoder(producer, codesTopic, allocator, ENCODER_QUEUE, () -> {
                 codeBatches.incrementAndGet();
                 metrics.codeBatchPublished();
@@ -455,24 +440,19 @@ public final class TrainerService implements AutoCloseable {
 
     private void afterRecord() throws IOException, InterruptedException {
         if (loop == null) {
-            if (opts.encodeOnly() && System.nanoTime() - nanosAtCheckpoint >= opts.checkpointEvery().toNanos()) {
+            if (opts.encodeOnly() && checkpoints.dueByTime()) {
                 checkpoint("time");
             }
             return;
         }
-        long trainedNow = loop.trainer().tokensSeen();
-        if (opts.promoteEvery() > 0 && trainedNow - dictionaryTokens >= opts.promoteEvery()) {
-            dictionary = new Dictionary(saeId, dictionary.version() + 1, loop.trainer().snapshot());
-            dictionaryTokens = trainedNow;
-            checkpoint("dictionary v" + dictionary.version());
-            metrics.dictionaryVersion(dictionary.version());
-            log.info("promoted dictionary v{} at {} trained tokens", dictionary.version(), trainedNow);
+        if (promotion.promoteIfDue(loop.trainer())) {
+            Dictionary d = promotion.current();
+            checkpoint("dictionary v" + d.version());
+            metrics.dictionaryVersion(d.version());
+            log.info("promoted dictionary v{} at {} trained tokens", d.version(), promotion.tokensAtPromotion());
             return;
         }
-        long dueTokens = opts.checkpointEveryTokens();
-        long dueNanos = opts.checkpointEvery().toNanos();
-        if ((dueTokens > 0 && trainedTokens() - tokensAtCheckpoint >= dueTokens)
-                || (dueNanos > 0 && System.nanoTime() - nanosAtCheckpoint >= dueNanos)) {
+        if (checkpoints.due(trainedTokens())) {
             checkpoint("periodic");
         }
     }
@@ -488,30 +468,20 @@ public final class TrainerService implements AutoCloseable {
             encoder.awaitIdle();
         }
         producer.flush();
-        if (store != null && loop != null) {
+        if (checkpoints.writes() && loop != null) {
             long t0 = System.nanoTime();
-            TrainerState state = state();
-            Path dir = store.write(loop.trainer().step(), tmp -> {
-                loop.writeInto(tmp, model, hookpoint);
-                Path dict = tmp.resolve(DICTIONARY_DIR);
-                Files.createDirectories(dict);
-                dictionary.sae().save(dict, model, hookpoint);
-                state.write(tmp);
-            });
-            lastCheckpoint = dir;
-            checkpointNanos += System.nanoTime() - t0;
-            checkpoints++;
+            Path dir = checkpoints.write(loop, promotion.current(), state(), model, hookpoint);
             metrics.checkpointWritten();
             log.info("checkpoint {} ({}) in {} ms: {} tokens trained, {} buffered, offsets {}", dir.getFileName(), why,
-                    (System.nanoTime() - t0) / 1_000_000, trainedTokens(), loop.pendingRows(), offsets);
+                    (System.nanoTime() - t0) / 1_000_000, trainedTokens(), loop.pendingRows(), cursor.offsets());
         }
-        tokensAtCheckpoint = trainedTokens();
-        nanosAtCheckpoint = System.nanoTime();
+        checkpoints.reset(trainedTokens());
         commitOffsets();
     }
 
     /** Kafka's committed offsets mirror the checkpoint for visibility only; the checkpoint is the truth. */
     private void commitOffsets() {
+        Map<Integer, Long> offsets = cursor.offsets();
         if (offsets.isEmpty()) {
             return;
         }
@@ -525,10 +495,11 @@ public final class TrainerService implements AutoCloseable {
     }
 
     private TrainerState state() {
+        Dictionary d = promotion.current();
         return new TrainerState(TrainerState.FORMAT, opts.topic(), model, hookpoint, saeId, dIn, loop.trainer().step(),
-                tokensConsumed, offsets, loop.consumed(), loop.trained(), loop.skippedStep(), loop.skippedSteps(),
-                rejected, skippedRecords, List.copyOf(skippedRanges), dictionary.version(), dictionaryTokens,
-                checkpoints + 1, System.currentTimeMillis());
+                tokensConsumed, cursor.offsets(), loop.consumed(), loop.trained(), loop.skippedStep(), loop.skippedSteps(),
+                rejected, cursor.skippedRecords(), cursor.skippedRanges(), d.version(), promotion.tokensAtPromotion(),
+                checkpoints.written() + 1, System.currentTimeMillis());
     }
 
     private void restore(Path dir) throws IOException {
@@ -543,16 +514,12 @@ public final class TrainerService implements AutoCloseable {
         hookpoint = s.hookpoint();
         saeId = s.saeId();
         dIn = s.dIn();
-        dictionary = new Dictionary(saeId, s.dictionaryVersion(), Sae.load(dir.resolve(DICTIONARY_DIR)));
-        dictionaryTokens = s.dictionaryTokens();
+        promotion.set(new Dictionary(saeId, s.dictionaryVersion(),
+                Sae.load(dir.resolve(CheckpointCoordinator.DICTIONARY_DIR))), s.dictionaryTokens());
         tokensConsumed = s.tokensConsumed();
-        offsets.putAll(s.offsets());
+        cursor.restore(s.offsets(), s.skippedRecords(), s.skippedRanges());
         rejected.putAll(s.rejected());
-        skippedRecords = s.skippedRecords();
-        skippedRanges.addAll(s.skippedRanges());
-        checkpoints = s.checkpointsWritten();
-        tokensAtCheckpoint = trainedTokens();
-        lastCheckpoint = dir;
+        checkpoints.restored(dir, s.checkpointsWritten(), trainedTokens());
         if (loop.batch() != opts.batch() || loop.shuffleCapacity() != opts.shuffleBuffer()) {
             log.warn("resuming with the checkpoint's --batch {} and --shuffle-buffer {} (flags {} and {} apply to new "
                     + "trainers only)", loop.batch(), loop.shuffleCapacity(), opts.batch(), opts.shuffleBuffer());
@@ -561,204 +528,21 @@ public final class TrainerService implements AutoCloseable {
                 s.step(), s.trained().count(), loop.pendingRows(), s.dictionaryVersion(), s.offsets());
     }
 
-    // ------------------------------------------------------------------ Kafka plumbing
-
-    /** Assigns every partition of the topic and seeks each to its checkpoint offset. False if stopped first. */
-    private boolean assignPartitions() throws InterruptedException {
-        List<PartitionInfo> infos = List.of();
-        long warnAt = System.nanoTime();
-        while (!stopRequested) {
-            try {
-                infos = consumer.partitionsFor(opts.topic(), Duration.ofSeconds(5));
-            } catch (KafkaException e) {
-                log.debug("partitionsFor {}: {}", opts.topic(), e.toString());
-                infos = List.of();
-            }
-            if (infos != null && !infos.isEmpty()) {
-                break;
-            }
-            if (System.nanoTime() - warnAt > 0) {
-                log.info("waiting for topic {} to exist", opts.topic());
-                warnAt = System.nanoTime() + 30_000_000_000L;
-            }
-            Thread.sleep(500);
-        }
-        if (stopRequested) {
-            return false;
-        }
-        List<TopicPartition> tps = new ArrayList<>();
-        for (PartitionInfo pi : infos) {
-            tps.add(new TopicPartition(pi.topic(), pi.partition()));
-        }
-        tps.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
-        partitions = List.copyOf(tps);
-        consumer.assign(partitions);
-        Map<TopicPartition, OffsetAndMetadata> committed = opts.encodeOnly()
-                ? consumer.committed(new HashSet<>(partitions), Duration.ofSeconds(10)) : Map.of();
-        List<TopicPartition> fresh = new ArrayList<>();
-        for (TopicPartition tp : partitions) {
-            Long at = offsets.get(tp.partition());
-            if (at == null && committed.get(tp) != null) {
-                at = committed.get(tp).offset();
-                offsets.put(tp.partition(), at);
-            }
-            if (at != null) {
-                consumer.seek(tp, at);
-            } else {
-                fresh.add(tp);
-            }
-        }
-        if (!fresh.isEmpty()) {
-            Map<TopicPartition, Long> start = opts.start() == StartPosition.EARLIEST
-                    ? consumer.beginningOffsets(fresh, Duration.ofSeconds(10))
-                    : consumer.endOffsets(fresh, Duration.ofSeconds(10));
-            for (TopicPartition tp : fresh) {
-                long at = start.get(tp);
-                consumer.seek(tp, at);
-                offsets.put(tp.partition(), at);
-            }
-        }
-        log.info("consuming {} partitions of {} from offsets {}", partitions.size(), opts.topic(), offsets);
-        return true;
-    }
-
-    /** Updates the lag; under {@code --catch-up latest} skips ahead when it exceeds {@code --max-lag}. */
-    private void checkLag(boolean force) {
-        long now = System.nanoTime();
-        if (!force && now - lastLagCheck < LAG_CHECK_NANOS) {
-            return;
-        }
-        lastLagCheck = now;
-        Map<TopicPartition, Long> ends;
-        try {
-            ends = consumer.endOffsets(partitions, Duration.ofSeconds(5));
-        } catch (KafkaException e) {
-            log.debug("endOffsets: {}", e.toString());
-            return;
-        }
-        long total = 0;
-        for (TopicPartition tp : partitions) {
-            total += Math.max(0, ends.getOrDefault(tp, 0L) - offsets.getOrDefault(tp.partition(), 0L));
-        }
-        lag = total;
-        if (!force && opts.catchUp() == CatchUpPolicy.LATEST && total > opts.maxLag()) {
-            long keepPerPartition = opts.maxLag() / (2L * partitions.size());
-            long skipped = 0;
-            List<SkippedRange> ranges = new ArrayList<>();
-            for (TopicPartition tp : partitions) {
-                long from = offsets.getOrDefault(tp.partition(), 0L);
-                long to = Math.max(from, ends.getOrDefault(tp, 0L) - keepPerPartition);
-                if (to > from) {
-                    consumer.seek(tp, to);
-                    offsets.put(tp.partition(), to);
-                    ranges.add(new SkippedRange(tp.partition(), from, to, trainedTokens(), System.currentTimeMillis()));
-                    skipped += to - from;
-                }
-            }
-            for (SkippedRange r : ranges) {
-                skippedRanges.addLast(r);
-                while (skippedRanges.size() > TrainerState.MAX_RANGES) {
-                    skippedRanges.removeFirst();
-                }
-            }
-            skippedRecords += skipped;
-            if (metrics != null) {
-                metrics.catchUpSkipped(skipped);
-            }
-            log.warn("lag {} records > --max-lag {}: --catch-up latest skipped {} records {}", total, opts.maxLag(),
-                    skipped, ranges);
-            lag = total - skipped;
-        }
-        if (metrics != null) {
-            metrics.lag(lag);
-        }
-    }
-
-    private void ensureTopic(String topic, int partitionCount) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, opts.bootstrap());
-        try (Admin admin = Admin.create(p)) {
-            NewTopic t = new NewTopic(topic, Math.max(1, partitionCount), (short) 1)
-                    .configs(Map.of("max.message.bytes", Integer.toString(64 << 20)));
-            admin.createTopics(List.of(t)).all().get();
-            log.info("created topic {}", topic);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                log.warn("could not create topic {} (will rely on it existing): {}", topic, e.getCause().toString());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private Properties consumerConfig() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, opts.bootstrap());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, opts.groupId());
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "livesae-trainer-" + opts.topic());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20)); // interleave partitions; a larger record still comes whole
-        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(128 << 20));
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "64");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        return p;
-    }
-
-    private Properties producerConfig() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, opts.bootstrap());
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "livesae-trainer-out-" + opts.topic());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 << 20));
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20));
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return p;
-    }
-
     // ------------------------------------------------------------------ progress
 
     private long trainedTokens() {
         return loop == null ? 0 : loop.trained().count();
     }
 
-    private void maybeProgress() {
-        long now = System.nanoTime();
-        long dt = now - lastProgressNanos;
-        if (dt < opts.progressEvery().toNanos()) {
-            return;
-        }
-        long trained = trainedTokens();
-        double rate = (trained - tokensAtLastProgress) * 1e9 / dt;
-        lastProgressNanos = now;
-        tokensAtLastProgress = trained;
-        publish(snapshot(true, rate));
-    }
-
-    private TrainerProgress snapshot(boolean running, double rate) {
+    private TrainerProgress snapshot(boolean running, double rate, double trainingSeconds) {
         StepResult r = loop == null ? null : loop.last();
         long totalRejected = rejected.values().stream().mapToLong(Long::longValue).sum();
-        long end = trainingEndNanos >= 0 ? trainingEndNanos : System.nanoTime();
-        double trainingSeconds = trainingStartNanos < 0 ? 0 : (end - trainingStartNanos) / 1e9;
         return new TrainerProgress(trainedTokens(), tokensConsumed, rate, loop == null ? 0 : loop.trainer().step(),
                 r == null ? Double.NaN : r.fvu(), r == null ? Double.NaN : r.l0(),
-                r == null ? Double.NaN : r.deadFraction(), lag, dictionary == null ? 0 : dictionary.version(),
-                checkpoints, totalRejected, loop == null ? 0 : loop.skippedSteps(), skippedRecords, codeBatches.get(), trainingSeconds, checkpointNanos / 1e9, running);
-    }
-
-    private void publish(TrainerProgress p) {
-        progress = p;
-        for (Consumer<TrainerProgress> l : listeners) {
-            try {
-                l.accept(p);
-            } catch (RuntimeException e) {
-                log.warn("progress listener failed", e);
-            }
-        }
+                r == null ? Double.NaN : r.deadFraction(), cursor == null ? -1 : cursor.lag(), promotion == null ? 0 : promotion.version(),
+                checkpoints == null ? 0 : checkpoints.written(), totalRejected, loop == null ? 0 : loop.skippedSteps(),
+                cursor == null ? 0 : cursor.skippedRecords(), codeBatches.get(), trainingSeconds,
+                checkpoints == null ? 0 : checkpoints.secondsWriting(), running);
     }
 
     private void closeQuietly(List<AutoCloseable> closeables) {
