@@ -156,6 +156,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Where a trainer without a checkpoint starts reading (default: ${DEFAULT-VALUE}).")
     String start;
 
+    @Option(names = "--commit-interval-ms", paramLabel = "MS", defaultValue = "1000",
+            description = "Commit the transaction of codes and dead letters this often; read_committed consumers see "
+                    + "outputs after it. In [10, 30000] (default: ${DEFAULT-VALUE}).")
+    long commitIntervalMs;
+
     /** Validated options; a bad flag becomes a picocli ParameterException naming it. */
     TrainerOptions options() {
         String t = topic;
@@ -181,7 +186,8 @@ public final class TrainCommand implements Callable<Integer> {
                     .dictionaryVersion(dictionaryVersion).maxTokens(maxTokens).groupId(groupId).seed(seed).lr(lr)
                     .warmupSteps(warmupSteps).deadTokens(deadTokens)
                     .saeId(saeId).emitCodes(!noCodes).maxBatchRows(maxBatchRows)
-                    .progressEvery(Duration.ofSeconds(progressEverySeconds)).start(StartPosition.parse(start));
+                    .progressEvery(Duration.ofSeconds(progressEverySeconds)).start(StartPosition.parse(start))
+                    .commitInterval(Duration.ofMillis(commitIntervalMs));
             if (encodeOnly) {
                 if (sae == null) {
                     throw new IllegalArgumentException("--encode-only needs --sae DIR");

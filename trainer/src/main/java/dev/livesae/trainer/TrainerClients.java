@@ -27,6 +27,13 @@ final class TrainerClients {
     /** Output topics accept records this large (a code batch of 65,536 rows fits). */
     static final int MAX_MESSAGE_BYTES = 64 << 20;
 
+    /**
+     * The broker aborts a transaction open this long; the trainer commits every {@code --commit-interval-ms},
+     * and a killed trainer's transaction blocks read_committed consumers of its partitions at most this long
+     * (a restarted trainer aborts it at once).
+     */
+    static final int TRANSACTION_TIMEOUT_MS = 60_000;
+
     private final TrainerOptions opts;
 
     TrainerClients(TrainerOptions opts) {
@@ -57,6 +64,14 @@ final class TrainerClients {
         }
     }
 
+    /**
+     * One per trainer identity (its consumer group, by default derived from the input topic): a restarted
+     * trainer reuses it and so fences its predecessor.
+     */
+    String transactionalId() {
+        return opts.groupId() + ".outputs";
+    }
+
     Properties adminConfig() {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, opts.bootstrap());
@@ -84,6 +99,9 @@ final class TrainerClients {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, opts.bootstrap());
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "livesae-trainer-out-" + opts.topic());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId());
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(TRANSACTION_TIMEOUT_MS));
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20));

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,10 +21,7 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +37,7 @@ import dev.livesae.trainer.checkpoint.CheckpointStore;
 import dev.livesae.trainer.checkpoint.TrainerState;
 import dev.livesae.wire.ActivationBatch;
 import dev.livesae.wire.ActivationBatchCodec;
+import dev.livesae.wire.ActivationMeta;
 import dev.livesae.wire.DeadLetterPublisher;
 import dev.livesae.wire.DecodeLimits;
 import dev.livesae.wire.RejectReason;
@@ -75,6 +73,8 @@ public final class TrainerService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
     public static final String COMPONENT = "trainer";
     private static final int ENCODER_QUEUE = 16;
+    /** Tag value of {@code hookpoint} / {@code sae_id} before a new trainer's first valid batch fixes it. */
+    static final String PENDING = "pending";
 
     private final TrainerOptions opts;
     private final MeterRegistry registry;
@@ -89,6 +89,7 @@ public final class TrainerService implements AutoCloseable {
     // ---- state owned by the training thread ----
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
+    private OutputTransactions outputs;
     private PartitionCursor cursor;
     private DeadLetterPublisher deadLetters;
     private ActivationBatchCodec codec;
@@ -101,8 +102,12 @@ public final class TrainerService implements AutoCloseable {
     private String saeId;
     private TrainingLoop loop;
     private long tokensConsumed;
+    /** The record (or drain) being handled had its outputs committed before a restart: publish nothing. */
+    private boolean replaying;
+    private boolean drained;
     private final Map<String, Long> rejected = new TreeMap<>();
     private TrainerMetrics metrics;
+    private List<String> metricsTags = List.of();
     private final AtomicLong codeBatches = new AtomicLong();
 
     /** A service with its own Prometheus registry (served on {@code --metrics-port} if set). */
@@ -235,10 +240,16 @@ public final class TrainerService implements AutoCloseable {
             closeables.add(allocator);
             codec = new ActivationBatchCodec(allocator, new DecodeLimits(opts.maxBatchRows(), false, 0));
             closeables.add(codec);
-            producer = clients.producer();
-            closeables.add(producer);
+            KafkaProducer<byte[], byte[]> p = clients.producer();
+            producer = p;
+            closeables.add(() -> p.close(Duration.ofSeconds(10))); // an open transaction is aborted, not awaited
             closeables.add(bind(new KafkaClientMetrics(producer)));
             deadLetters = new DeadLetterPublisher(producer, registry, COMPONENT);
+            outputs = new OutputTransactions(producer, opts.topic(), opts.groupId());
+            if (!outputs.init(() -> stopRequested)) {
+                outputs = null;
+                return finish(closeables);
+            }
             consumer = clients.consumer();
             closeables.add(consumer);
             closeables.add(bind(new KafkaClientMetrics(consumer)));
@@ -260,9 +271,14 @@ public final class TrainerService implements AutoCloseable {
                 log.info("encode-only with frozen SAE {} (d_in={}, d_sae={}, k={}) as {} v{}", opts.sae(), frozen.dIn(),
                         frozen.dSae(), frozen.k(), id, opts.dictionaryVersion());
             }
+            bindMetrics(hookpoint != null ? hookpoint : opts.hookpoint(), saeId);
+            for (RejectReason reason : RejectReason.values()) {
+                deadLetters.counter(reason); // every reason exported from the start, at 0
+            }
             if (!cursor.assign(() -> stopRequested, opts.encodeOnly())) {
                 return finish(closeables);
             }
+            resumeOutputs();
             clients.ensureTopic(Topics.deadLetter(opts.topic()), 1);
             if (model != null) {
                 startOutputs();
@@ -272,8 +288,35 @@ public final class TrainerService implements AutoCloseable {
             pollLoop();
             return finish(closeables);
         } catch (RuntimeException | IOException | InterruptedException | Error e) {
+            if (e instanceof OutputTransactions.OutputFailedException) {
+                log.error("stopping: {}; nothing after checkpoint {} is covered, a restart resumes from it",
+                        e.getMessage(), lastCheckpoint().map(Path::toString).orElse("(none)"), e.getCause());
+            }
             closeQuietly(closeables);
             throw e;
+        }
+    }
+
+    /**
+     * Reads the output high-water mark (the group's offsets, committed with the last output transaction).
+     * Records before it are re-consumed (re-trained bit-identically from the checkpoint) without outputs.
+     */
+    private void resumeOutputs() {
+        outputs.resume(cursor.committed());
+        Map<Integer, Long> high = outputs.highWater();
+        long replay = 0;
+        for (Map.Entry<Integer, Long> e : cursor.offsets().entrySet()) {
+            long h = high.getOrDefault(e.getKey(), -1L);
+            if (h >= 0 && h < e.getValue()) {
+                log.warn("partition {}: outputs are committed up to offset {} only, but the checkpoint resumes at {}: "
+                        + "the outputs in between were not committed by group {} (was --group-id changed?)",
+                        e.getKey(), h, e.getValue(), opts.groupId());
+            }
+            replay += Math.max(0, h - e.getValue());
+        }
+        if (replay > 0) {
+            log.info("re-consuming {} records whose outputs are already committed (up to offsets {}): no codes or "
+                    + "dead letters for them", replay, high);
         }
     }
 
@@ -293,6 +336,7 @@ public final class TrainerService implements AutoCloseable {
                 handle(rec);
                 cursor.consumed(rec);
                 afterRecord();
+                maybeCommitOutputs();
                 if (opts.maxTokens() > 0 && tokensConsumed >= opts.maxTokens()) {
                     reachedMax = true;
                     break;
@@ -300,13 +344,16 @@ public final class TrainerService implements AutoCloseable {
             }
             if (!reachedMax) {
                 checkLag(false);
+                maybeCommitOutputs();
             }
             progress.maybeReport(trainedTokens(), this::snapshot);
         }
         if (reachedMax && loop != null) {
             log.info("--max-tokens {} reached ({} consumed): training the {} buffered rows", opts.maxTokens(),
                     tokensConsumed, loop.pendingRows());
+            replaying = outputs.drainPublished(cursor.offsets());
             loop.drain();
+            drained = true;
         }
         progress.trainingEnded();
     }
@@ -316,12 +363,14 @@ public final class TrainerService implements AutoCloseable {
         try {
             if (model != null) {
                 checkpoint("final");
+            } else if (outputs != null) {
+                commitOutputs(); // dead letters of a trainer that never accepted a batch
             }
             if (encoder != null) {
                 encoder.close();
                 encoder = null;
             }
-            if (!cursor.partitions().isEmpty()) {
+            if (cursor != null && !cursor.partitions().isEmpty()) {
                 checkLag(true);
             }
             p = snapshot(false, 0, progress.trainingSeconds());
@@ -345,6 +394,7 @@ public final class TrainerService implements AutoCloseable {
     // ------------------------------------------------------------------ records
 
     private void handle(ConsumerRecord<byte[], byte[]> rec) throws IOException, InterruptedException {
+        replaying = outputs.published(rec.partition(), rec.offset());
         ActivationBatch b;
         try {
             b = codec.decode(rec.value());
@@ -369,7 +419,8 @@ public final class TrainerService implements AutoCloseable {
         if (model == null) {
             initialise(b);
         }
-        if (encoder != null) {
+        if (encoder != null && !replaying) {
+            outputs.open();
             // keyed by SAE id (docs/wire-format.md): one SAE's codes share a partition, so a monitor task sees
             // every window of that SAE in order
             Dictionary dictionary = promotion.current();
@@ -383,7 +434,10 @@ public final class TrainerService implements AutoCloseable {
     }
 
     private void reject(ConsumerRecord<byte[], byte[]> rec, RejectReason reason, String detail) {
-        deadLetters.publish(rec.topic(), rec.partition(), rec.offset(), rec.key(), rec.value(), reason, detail);
+        if (!replaying) {
+            outputs.open();
+            deadLetters.publish(rec.topic(), rec.partition(), rec.offset(), rec.key(), rec.value(), reason, detail);
+        }
         rejected.merge(reason.name(), 1L, Long::sum);
     }
 
@@ -401,6 +455,7 @@ public final class TrainerService implements AutoCloseable {
             loop = TrainingLoop.create(cfg, opts.batch(), opts.shuffleBuffer(), opts.seed() ^ 0x5DEECE66DL,
                     first.activations(), first.rows());
             loop.listener(this::afterStep);
+            loop.skippedListener(this::deadLetterSkippedBatch);
             promotion.set(new Dictionary(saeId, 0, loop.trainer().snapshot()), 0);
             log.info("new SAE {} for {}/{}: d_in={} d_sae={} k={} batch={} shuffle-buffer={} (dictionary v0 = the initialised SAE)",
                     saeId, model, hookpoint, dIn, dSae, opts.k(), opts.batch(), opts.shuffleBuffer());
@@ -411,14 +466,32 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
-    /** Meters and the codes encoder, once model and hookpoint are known. */
-    private void startOutputs() {
-        metrics = new TrainerMetrics(hookpoint, saeId);
+    /**
+     * Registers the trainer's meters tagged {@code hookpoint} and {@code sae_id}; a tag not known yet (a new
+     * trainer before its first valid batch) reads {@value #PENDING}, and those meters are replaced once it is.
+     */
+    private void bindMetrics(String hook, String sae) {
+        String h = hook != null ? hook : PENDING;
+        String id = sae != null ? sae : PENDING;
+        if (metrics != null) {
+            if (metricsTags.equals(List.of(h, id))) {
+                return;
+            }
+            metrics.removeFrom(registry);
+        }
+        metrics = new TrainerMetrics(h, id);
         metrics.bindTo(registry);
+        metricsTags = List.of(h, id);
         metrics.dictionaryVersion(promotion.version());
-        if (cursor.lag() >= 0) {
+        if (cursor != null && cursor.lag() >= 0) {
             metrics.lag(cursor.lag());
         }
+    }
+
+    /** Final meter tags and the codes encoder, once model and hookpoint are known. */
+    private void startOutputs() {
+        bindMetrics(hookpoint, saeId);
+        metrics.dictionaryVersion(promotion.version());
         if (opts.emitCodes()) {
             String codesTopic = Topics.codes(model, hookpoint);
             clients.ensureTopic(codesTopic, cursor.partitions().size());
@@ -436,6 +509,24 @@ public final class TrainerService implements AutoCloseable {
         } else {
             metrics.step(rows, r.fvu(), r.l0(), r.deadFraction(), r.denseFraction(), r.auxKLoss(), r.resampled(), nanos);
         }
+    }
+
+    /**
+     * A step skipped for a non-finite loss: its rows (a minibatch from the shuffle buffer, so from several
+     * records) go to the dead-letter topic as one activation batch, reason {@code NON_FINITE_LOSS}, source
+     * partition and offset -1. Exactly once like every output: not again when re-consumed after a restart.
+     */
+    private void deadLetterSkippedBatch(long step, float[] x, long[] sequenceIds, int[] positions, int rows) {
+        rejected.merge(RejectReason.NON_FINITE_LOSS.name(), 1L, Long::sum);
+        if (replaying) {
+            return;
+        }
+        float[] values = Arrays.copyOf(x, rows * dIn);
+        byte[] value = codec.encode(new ActivationBatch(new ActivationMeta(model, hookpoint, dIn), sequenceIds, positions,
+                null, values));
+        outputs.open();
+        deadLetters.publish(opts.topic(), -1, -1, null, value, RejectReason.NON_FINITE_LOSS, "training step " + step
+                + ": loss not finite on " + rows + " rows (sequence ids and positions in the batch); weights untouched");
     }
 
     private void afterRecord() throws IOException, InterruptedException {
@@ -460,14 +551,12 @@ public final class TrainerService implements AutoCloseable {
     // ------------------------------------------------------------------ checkpoints
 
     /**
-     * Writes model + bookkeeping atomically. Before writing, every code and dead letter of the consumed
-     * records is flushed to Kafka, so a checkpoint never covers a record whose outputs could be lost.
+     * Writes model + bookkeeping atomically. Before writing, the outputs of every consumed record are committed
+     * (with the offsets, in one transaction), so a checkpoint never covers a record whose outputs could be
+     * lost; if that commit fails, no checkpoint is written and the trainer stops.
      */
     private void checkpoint(String why) throws IOException, InterruptedException {
-        if (encoder != null) {
-            encoder.awaitIdle();
-        }
-        producer.flush();
+        commitOutputs();
         if (checkpoints.writes() && loop != null) {
             long t0 = System.nanoTime();
             Path dir = checkpoints.write(loop, promotion.current(), state(), model, hookpoint);
@@ -476,22 +565,23 @@ public final class TrainerService implements AutoCloseable {
                     (System.nanoTime() - t0) / 1_000_000, trainedTokens(), loop.pendingRows(), cursor.offsets());
         }
         checkpoints.reset(trainedTokens());
-        commitOffsets();
     }
 
-    /** Kafka's committed offsets mirror the checkpoint for visibility only; the checkpoint is the truth. */
-    private void commitOffsets() {
-        Map<Integer, Long> offsets = cursor.offsets();
-        if (offsets.isEmpty()) {
-            return;
+    private void maybeCommitOutputs() throws InterruptedException {
+        if (outputs.due(opts.commitInterval().toNanos(), cursor.offsets())) {
+            commitOutputs();
         }
-        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-        offsets.forEach((p, o) -> commit.put(new TopicPartition(opts.topic(), p), new OffsetAndMetadata(o)));
-        try {
-            consumer.commitSync(commit, Duration.ofSeconds(10));
-        } catch (KafkaException e) {
-            log.warn("could not commit offsets (visibility only): {}", e.toString());
+    }
+
+    /**
+     * Waits until the code encoder has handed every submitted batch to the producer, then commits the open
+     * transaction with the consumed offsets (the output high-water mark).
+     */
+    private void commitOutputs() throws InterruptedException {
+        if (encoder != null) {
+            encoder.awaitIdle();
         }
+        outputs.commit(cursor.offsets(), drained);
     }
 
     private TrainerState state() {
@@ -510,6 +600,7 @@ public final class TrainerService implements AutoCloseable {
         }
         loop = TrainingLoop.restore(dir, s.consumed(), s.trained(), s.skippedStep(), s.skippedSteps());
         loop.listener(this::afterStep);
+        loop.skippedListener(this::deadLetterSkippedBatch);
         model = s.model();
         hookpoint = s.hookpoint();
         saeId = s.saeId();
