@@ -89,6 +89,9 @@ public final class MonitorTopology {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        // exactly once: input offsets, outputs (windows, drift, dead letters) and the state store's changelog
+        // commit in one transaction; the consumers read read_committed (docs/monitor.md, delivery guarantees)
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), MAX_MESSAGE_BYTES);
