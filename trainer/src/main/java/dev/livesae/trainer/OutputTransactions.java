@@ -112,17 +112,29 @@ final class OutputTransactions {
 
     /** True when {@code everyNanos} passed since the last commit and there is something new to commit. */
     boolean due(long everyNanos, Map<Integer, Long> offsets) {
-        return System.nanoTime() - lastCommitNanos >= everyNanos && (open || !offsets.equals(lastCommitted));
+        return System.nanoTime() - lastCommitNanos >= everyNanos && (open || !mark(offsets).equals(lastCommitted));
     }
 
     /**
-     * Commits every output sent so far together with {@code offsets} (the next record to read per partition:
-     * every record before it has its outputs sent), and begins the next transaction. The caller must have
+     * The offsets to commit: the consumed offsets, but never below the high-water mark. While records below it
+     * are re-consumed, committing their (lower) offsets would move the mark back, and a crash then would
+     * publish their outputs a second time.
+     */
+    private Map<Integer, Long> mark(Map<Integer, Long> offsets) {
+        Map<Integer, Long> mark = new TreeMap<>(highWater);
+        offsets.forEach((p, o) -> mark.merge(p, o, Math::max));
+        return mark;
+    }
+
+    /**
+     * Commits every output sent so far together with {@code consumed} (the next record to read per partition:
+     * every record before it has its outputs sent; raised to the high-water mark where it is below). The caller must have
      * waited until every output of those records was handed to the producer. {@code drained}: the outputs of
      * the final drain are in this transaction (recorded in the offsets' metadata). If a send failed, the commit
      * fails: the transaction is aborted and {@link OutputFailedException} thrown; no checkpoint may follow.
      */
-    void commit(Map<Integer, Long> offsets, boolean drained) {
+    void commit(Map<Integer, Long> consumed, boolean drained) {
+        Map<Integer, Long> offsets = mark(consumed);
         if (!open && offsets.equals(lastCommitted) && !drained) {
             return; // nothing sent, nothing consumed since the last commit
         }
@@ -149,7 +161,7 @@ final class OutputTransactions {
             throw new OutputFailedException("outputs could not be committed (aborted; offsets stay at " + lastCommitted
                     + ")", e);
         }
-        offsets.forEach((p, o) -> highWater.merge(p, o, Math::max));
+        highWater.putAll(offsets);
         lastCommitted = Map.copyOf(offsets);
         lastCommitNanos = System.nanoTime();
         commits++;
