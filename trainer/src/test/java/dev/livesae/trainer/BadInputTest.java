@@ -3,12 +3,6 @@ package dev.livesae.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import java.util.HashMap;
-import java.util.Properties;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -199,7 +193,7 @@ class BadInputTest {
         TrainerProgress last = service.run();
         assertThat(last.skippedSteps()).isEqualTo(1);
 
-        List<ConsumerRecord<byte[], byte[]>> dead = readCommitted(Topics.deadLetter(topic));
+        List<ConsumerRecord<byte[], byte[]>> dead = KafkaSupport.readCommitted(KAFKA.bootstrapServers(), Topics.deadLetter(topic));
         assertThat(dead).hasSize(1);
         ConsumerRecord<byte[], byte[]> d = dead.get(0);
         assertThat(DeadLetters.header(d.headers(), DeadLetters.REASON)).isEqualTo("NON_FINITE_LOSS");
@@ -252,26 +246,5 @@ class BadInputTest {
         } finally {
             service.close();
         }
-    }
-
-    static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(parts));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!end.isEmpty() && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-                end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-            }
-        }
-        return out;
     }
 }

@@ -67,7 +67,7 @@ class OutputTransactionsTest {
         Map<TopicPartition, OffsetAndMetadata> after = committed(clients, topic);
         assertThat(after.get(new TopicPartition(topic, 0)).offset()).isEqualTo(10);
         assertThat(after.get(new TopicPartition(topic, 1)).offset()).isEqualTo(6);
-        List<?> visible = BadInputTest.readCommitted(out);
+        List<?> visible = KafkaSupport.readCommitted(KAFKA.bootstrapServers(), out);
         assertThat(visible).hasSize(1); // the second record's transaction was aborted by the next producer's init
     }
 }
