@@ -2,9 +2,8 @@ package dev.livesae.cli;
 
 import dev.livesae.engine.bench.TrainerBench;
 import dev.livesae.monitor.bench.MonitorBench;
-import dev.livesae.producer.bench.ProducerBench;
+import dev.livesae.sources.bench.ProducerBench;
 import dev.livesae.trainer.bench.KafkaTrainerBench;
-import dev.livesae.wire.bench.WireBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;

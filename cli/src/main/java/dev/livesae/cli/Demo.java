@@ -1,5 +1,6 @@
 package dev.livesae.cli;
 
+import dev.livesae.clients.ClusterCheck;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,16 +18,17 @@ import dev.livesae.engine.Sae;
 import dev.livesae.engine.TopKCodes;
 import dev.livesae.kafka.local.BrokerOptions;
 import dev.livesae.kafka.local.EmbeddedKafkaBroker;
-import dev.livesae.kafka.local.TopicAdmin;
+import dev.livesae.clients.KafkaClientConfig;
+import dev.livesae.clients.TopicAdmin;
 import dev.livesae.monitor.MonitorOptions;
 import dev.livesae.monitor.MonitorService;
 import dev.livesae.monitor.WindowSummary;
 import dev.livesae.producer.ActivationPublisher;
 import dev.livesae.producer.PublisherOptions;
-import dev.livesae.producer.model.ForwardPass;
-import dev.livesae.producer.model.MiniLmModel;
-import dev.livesae.producer.source.EuroparlCorpus;
-import dev.livesae.producer.source.TextLines;
+import dev.livesae.sources.model.ForwardPass;
+import dev.livesae.sources.model.MiniLmModel;
+import dev.livesae.sources.EuroparlCorpus;
+import dev.livesae.sources.TextLines;
 import dev.livesae.trainer.TrainerOptions;
 import dev.livesae.trainer.TrainerProgress;
 import dev.livesae.trainer.TrainerService;
@@ -76,13 +78,18 @@ public final class Demo {
                 model, o.hookpoint(), o.dSae(), o.k(), o.tokens());
         try (MiniLmModel minilm = MiniLmModel.load(MiniLmModel.DEFAULT_MAX_LENGTH, 0)) {
             int dIn = minilm.hookpoint(o.hookpoint()).dIn();
-            try (EmbeddedKafkaBroker broker = o.bootstrap() == null ? EmbeddedKafkaBroker.start(BrokerOptions.defaults()) : null) {
-                String bootstrap = broker != null ? broker.bootstrapServers() : o.bootstrap();
-                TopicAdmin.createTopics(bootstrap, List.of(activations, codes, Topics.deadLetter(activations)), 1);
+            try (EmbeddedKafkaBroker broker = o.kafka() == null ? EmbeddedKafkaBroker.start(BrokerOptions.defaults()) : null) {
+                KafkaClientConfig kafka = broker != null ? KafkaClientConfig.of(broker.bootstrapServers()) : o.kafka();
+                String bootstrap = kafka.bootstrap();
+                if (broker == null) {
+                    ClusterCheck.awaitCluster(kafka, ClusterCheck.DEFAULT_TIMEOUT);
+                }
+                TopicAdmin.createTopics(kafka, List.of(activations, codes, Topics.deadLetter(activations)), 1);
                 out.printf("  broker   %s (%s, topics %s -> %s)%n", bootstrap, broker != null ? "embedded KRaft" : "external",
                         activations, codes);
 
                 MonitorOptions monitorOptions = MonitorOptions.forTopics(bootstrap, List.of(codes))
+                        .withKafkaProperties(kafka.userProperties())
                         .withWindowTokens(o.windowTokens())
                         .withApplicationId("livesae-demo-" + Long.toHexString(System.nanoTime()))
                         .withMetrics("127.0.0.1", o.monitorPort());
@@ -92,6 +99,7 @@ public final class Demo {
                     }
                     out.printf("  monitor  %s/metrics  %s/features/top%n", monitor.httpUri(), monitor.httpUri());
                     TrainerOptions trainerOptions = TrainerOptions.builder(bootstrap, activations)
+                            .kafkaProperties(kafka.userProperties())
                             .model(model).hookpoint(o.hookpoint())
                             .checkpointDir(o.dataDir().resolve("checkpoints"))
                             .dSae(o.dSae()).k(o.k()).batch(o.batch())
@@ -106,14 +114,14 @@ public final class Demo {
                     try (TrainerService trainer = new TrainerService(trainerOptions)) {
                         trainer.start();
                         trainer.metricsUrl().ifPresent(u -> out.printf("  trainer  %s (d_in=%d)%n", u, dIn));
-                        return produceTrainReport(minilm, bootstrap, monitor, trainer, t0);
+                        return produceTrainReport(minilm, kafka, monitor, trainer, t0);
                     }
                 }
             }
         }
     }
 
-    private Report produceTrainReport(MiniLmModel minilm, String bootstrap, MonitorService monitor,
+    private Report produceTrainReport(MiniLmModel minilm, KafkaClientConfig kafka, MonitorService monitor,
                                       TrainerService trainer, long t0) throws Exception {
         AtomicLong produced = new AtomicLong();
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -125,13 +133,13 @@ public final class Demo {
                 (long) (o.progressSeconds() * 1000), (long) (o.progressSeconds() * 1000), TimeUnit.MILLISECONDS);
         TextLines corpus = EuroparlCorpus.lines();
         try {
-            PublisherOptions publisherOptions = PublisherOptions.defaults(bootstrap, MiniLmModel.MODEL_NAME)
-                    .withTopics(false, 1);
+            PublisherOptions publisherOptions = PublisherOptions.defaults(kafka.bootstrap(), MiniLmModel.MODEL_NAME)
+                    .withTopics(false, 1).withKafka(kafka.userProperties());
             try (ActivationPublisher publisher = new ActivationPublisher(publisherOptions)) {
                 Set<String> hooks = Set.of(o.hookpoint());
                 while (!stopRequested && produced.get() < o.tokens() && corpus.hasNext()) {
                     ForwardPass pass = minilm.forward(corpus.next(o.textsPerPass()), hooks);
-                    publisher.publish(pass);
+                    pass.publishTo(publisher);
                     produced.addAndGet(pass.rows());
                 }
                 if (!publisher.flush(Duration.ofSeconds(60))) {

@@ -1,5 +1,6 @@
 package dev.livesae.cli;
 
+import dev.livesae.service.KafkaOptions;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -10,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -73,9 +75,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--progress-seconds", defaultValue = "3", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
     double progressSeconds;
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
-            description = "Use this Kafka instead of starting an embedded broker (topics are created if missing).")
-    String bootstrap;
+    /** --bootstrap (an existing Kafka instead of an embedded broker; topics are created if missing), --kafka-config, --kafka-property */
+    @Mixin
+    KafkaOptions kafka = new KafkaOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -84,7 +86,8 @@ public final class DemoCommand implements Callable<Integer> {
         DemoOptions options;
         try {
             options = new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass,
-                    heldOutTexts, topFeatures, contexts, dir, trainerMetricsPort, monitorPort, progressSeconds, bootstrap);
+                    heldOutTexts, topFeatures, contexts, dir, trainerMetricsPort, monitorPort, progressSeconds,
+                    kafka.given() ? kafka.clientConfig() : null);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

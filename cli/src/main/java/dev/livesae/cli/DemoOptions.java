@@ -1,5 +1,6 @@
 package dev.livesae.cli;
 
+import dev.livesae.clients.KafkaClientConfig;
 import java.nio.file.Path;
 
 /**
@@ -20,11 +21,12 @@ import java.nio.file.Path;
  * @param trainerMetricsPort Prometheus endpoint of the trainer (0 = any free port, -1 = none)
  * @param monitorPort      HTTP endpoint of the monitor (/metrics, /features; 0 = any free port)
  * @param progressSeconds  seconds between progress lines
- * @param bootstrap        an existing Kafka to use, or null to start an embedded broker
+ * @param kafka            an existing Kafka to use (bootstrap and client properties), or null to start an
+ *                         embedded broker
  */
 public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery, int windowTokens,
                           int textsPerPass, int heldOutTexts, int topFeatures, int contexts, Path dataDir,
-                          int trainerMetricsPort, int monitorPort, double progressSeconds, String bootstrap) {
+                          int trainerMetricsPort, int monitorPort, double progressSeconds, KafkaClientConfig kafka) {
     public DemoOptions {
         positive("--tokens", tokens);
         if (hookpoint == null || hookpoint.isBlank()) {
@@ -50,9 +52,6 @@ public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int ba
         }
         port("--trainer-metrics-port", trainerMetricsPort, true);
         port("--monitor-port", monitorPort, false);
-        if (bootstrap != null && !bootstrap.matches("[^\\s:,]+:\\d{1,5}(,[^\\s:,]+:\\d{1,5})*")) {
-            throw new IllegalArgumentException("--bootstrap must be HOST:PORT[,HOST:PORT...] (got '" + bootstrap + "')");
-        }
         if (!(progressSeconds > 0)) {
             throw new IllegalArgumentException("--progress-seconds must be > 0 (got " + progressSeconds + ")");
         }

@@ -1,8 +1,9 @@
 package dev.livesae.cli;
 
+import dev.livesae.clients.KafkaUnavailableException;
 import dev.livesae.kafka.local.BrokerCommand;
 import dev.livesae.monitor.MonitorCommand;
-import dev.livesae.producer.ProduceCommand;
+import dev.livesae.sources.ProduceCommand;
 import dev.livesae.trainer.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,6 +43,7 @@ public final class Sae implements Runnable {
         cl.setDefaultValueProvider(defaults);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setUsageHelpAutoWidth(true);
+        cl.setExecutionExceptionHandler(Sae::expectedFailure);
         return cl;
     }
 
@@ -56,6 +58,24 @@ public final class Sae implements Runnable {
         }
         System.exit(cl.execute(args));
     }
+
+    /**
+     * Failures a person can act on (the cluster unreachable, refusing or misconfigured) end the command with one
+     * line on stderr and exit code 3, no stack trace; anything else is a bug and propagates as usual.
+     */
+    static int expectedFailure(Exception e, CommandLine cl, CommandLine.ParseResult parsed) throws Exception {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof KafkaUnavailableException k) {
+                cl.getErr().println("sae " + cl.getCommandName() + ": " + k.getMessage());
+                cl.getErr().flush();
+                return EXIT_KAFKA_UNAVAILABLE;
+            }
+        }
+        throw e;
+    }
+
+    /** Exit code of a command that could not use the Kafka cluster. */
+    public static final int EXIT_KAFKA_UNAVAILABLE = 3;
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override

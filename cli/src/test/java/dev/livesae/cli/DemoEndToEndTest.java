@@ -1,5 +1,7 @@
 package dev.livesae.cli;
 
+import dev.livesae.clients.KafkaClientConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import dev.livesae.engine.Sae;
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +29,7 @@ class DemoEndToEndTest {
     @Test
     void runsThePipelineOnRealTextAndReportsFeaturesWithContexts(@TempDir Path dir) throws Exception {
         DemoOptions options = new DemoOptions(3000, "blocks.3.hook_resid_post", 256, 8, 256, 1500, 1000, 16, 40, 5, 2,
-                dir, -1, 0, 1, KAFKA.bootstrapServers());
+                dir, -1, 0, 1, KAFKA.clientConfig());
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         Demo.Report report = new Demo(options, new PrintStream(console, true, StandardCharsets.UTF_8)).run();
         String printed = console.toString(StandardCharsets.UTF_8);
@@ -63,14 +65,15 @@ class DemoEndToEndTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--k");
         assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 70000, 1, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--monitor-port");
-        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 0, 1, "localhost"))
+        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 0, 1,
+                KafkaClientConfig.of("localhost")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--bootstrap");
     }
 
     @Test
     void rejectsUnknownHookpointBeforeStartingAnything(@TempDir Path dir) {
         DemoOptions options = new DemoOptions(100, "blocks.9.hook_resid_post", 64, 4, 64, 0, 1000, 16, 0, 1, 1, dir, -1, 0, 1,
-                KAFKA.bootstrapServers());
+                KAFKA.clientConfig());
         assertThatThrownBy(() -> new Demo(options, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blocks.9.hook_resid_post");
     }

@@ -29,14 +29,14 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 import dev.livesae.monitor.MonitorMetrics;
 import dev.livesae.monitor.MonitorOptions;
 import dev.livesae.monitor.MonitorTopology;
 import dev.livesae.monitor.TelemetryListener;
 import dev.livesae.producer.ActivationPublisher;
 import dev.livesae.producer.PublisherOptions;
-import dev.livesae.producer.model.MiniLmModel;
+import dev.livesae.sources.model.MiniLmModel;
 import dev.livesae.trainer.TrainerMetrics;
 import dev.livesae.wire.CodeBatch;
 import dev.livesae.wire.CodeBatchSerde;

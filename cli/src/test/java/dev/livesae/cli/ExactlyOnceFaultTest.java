@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.livesae.engine.synthetic.SyntheticFeatures;
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 import dev.livesae.trainer.TrainCommand;
 import dev.livesae.trainer.checkpoint.CheckpointStore;
 import dev.livesae.trainer.checkpoint.TrainerState;

@@ -12,16 +12,16 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
-import dev.livesae.kafka.local.KafkaBrokerExtension;
-import dev.livesae.kafka.local.TopicAdmin;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
+import dev.livesae.clients.TopicAdmin;
 import dev.livesae.monitor.MonitorOptions;
 import dev.livesae.monitor.MonitorService;
 import dev.livesae.producer.ActivationPublisher;
 import dev.livesae.producer.PublisherOptions;
 import dev.livesae.producer.PublisherStats;
-import dev.livesae.producer.source.RowChunk;
-import dev.livesae.producer.source.SyntheticActivations;
-import dev.livesae.producer.source.SyntheticConfig;
+import dev.livesae.sources.RowChunk;
+import dev.livesae.sources.SyntheticActivations;
+import dev.livesae.sources.SyntheticConfig;
 import dev.livesae.trainer.TrainerOptions;
 import dev.livesae.trainer.TrainerService;
 import dev.livesae.wire.ActivationBatch;
@@ -68,7 +68,7 @@ class FaultToleranceTest {
         String model = "fault-" + name;
         String activations = Topics.activations(model, "hook_synthetic");
         String codes = Topics.codes(model, "hook_synthetic");
-        TopicAdmin.createTopics(KAFKA.bootstrapServers(), List.of(activations, codes, Topics.deadLetter(activations)), 1);
+        TopicAdmin.createTopics(KAFKA.clientConfig(), List.of(activations, codes, Topics.deadLetter(activations)), 1);
         MonitorService monitor = MonitorService.start(MonitorOptions.forTopics(KAFKA.bootstrapServers(), List.of(codes))
                 .withWindowTokens(500).withApplicationId("fault-monitor-" + name).withMetrics("127.0.0.1", 0));
         assertThat(monitor.awaitRunning(Duration.ofSeconds(90))).as("monitor running").isTrue();
@@ -102,7 +102,6 @@ class FaultToleranceTest {
 
     @Test
     void brokerRestartMidStreamLosesNothingAndTrainerAndMonitorResume(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(KAFKA.isEmbedded(), "stopping the broker needs the embedded broker");
         SyntheticActivations source = new SyntheticActivations(new SyntheticConfig(64, D, 1.0, 4, 1.0, 0.01, 7), 1_000_000);
         try (Pipeline p = startPipeline(dir, "restart"); ActivationPublisher publisher = publisher("fault-restart")) {
             long sent = publishChunks(publisher, source, 20);
@@ -110,10 +109,10 @@ class FaultToleranceTest {
             long before = sent;
             await("trainer consumed the first part", () -> p.trainer().progress().tokensConsumed() >= before);
 
-            KAFKA.embedded().stop();
+            KAFKA.stopBroker();
             sent += publishChunks(publisher, source, 10); // accepted into the publisher's buffer while the broker is down
             Thread.sleep(2000); // the outage itself: clients retry against a dead broker for two seconds
-            KAFKA.embedded().restart();
+            KAFKA.startBroker();
             sent += publishChunks(publisher, source, 10);
             assertThat(publisher.flush(Duration.ofSeconds(120))).as("everything acknowledged after the restart").isTrue();
 

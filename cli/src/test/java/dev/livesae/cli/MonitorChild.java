@@ -27,7 +27,7 @@ public final class MonitorChild {
                 .withApplicationId(args[2]).withMetrics("127.0.0.1", 0);
         o = new MonitorOptions(o.bootstrap(), o.topics(), o.topicPattern(), o.windowTokens(), o.baselineTokens(),
                 o.deadHorizonTokens(), o.denseThreshold(), o.topN(), o.baselineFile(), Path.of(args[3]),
-                o.applicationId(), o.metricsHost(), o.metricsPort());
+                o.applicationId(), o.metricsHost(), o.metricsPort(), o.kafkaProperties());
         MonitorService service = MonitorService.start(o, Map.of(
                 StreamsConfig.consumerPrefix("session.timeout.ms"), 6000,
                 StreamsConfig.consumerPrefix("group.instance.id"), args[2] + "-instance", // static: takes over at once

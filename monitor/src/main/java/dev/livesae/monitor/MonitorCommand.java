@@ -1,9 +1,15 @@
 package dev.livesae.monitor;
 
+import dev.livesae.service.ServiceHttpServer;
+import dev.livesae.clients.ClusterCheck;
+import dev.livesae.clients.KafkaClientConfig;
+import dev.livesae.service.KafkaOptions;
+
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -11,6 +17,7 @@ import dev.livesae.wire.Topics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -26,8 +33,8 @@ public final class MonitorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
-    String bootstrap;
+    @Mixin
+    KafkaOptions kafka = new KafkaOptions();
 
     @Option(names = "--model", description = "Model name; with --hookpoint reads topic codes.<model>.<hookpoint>.")
     String model;
@@ -74,15 +81,19 @@ public final class MonitorCommand implements Callable<Integer> {
     String applicationId;
 
     @Option(names = "--metrics-port", defaultValue = "" + MonitorOptions.DEFAULT_METRICS_PORT, paramLabel = "PORT",
-            description = "Port of the HTTP endpoint (/metrics, /health, /features); 0 = any free port (default: ${DEFAULT-VALUE}).")
+            description = "Port of the HTTP endpoint (/metrics, /health, /features); 0 = any free port, -1 = none (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
     @Option(names = "--metrics-host", defaultValue = MonitorOptions.DEFAULT_METRICS_HOST, paramLabel = "HOST",
             description = "Address the HTTP endpoint binds (default: ${DEFAULT-VALUE}).")
     String metricsHost;
 
-    /** Counted down to stop without a JVM shutdown (tests). */
-    final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+
+    /** Stops a running {@link #call()} as Ctrl-C would, without a JVM shutdown (for embedding and tests). */
+    public void requestStop() {
+        stopRequested.countDown();
+    }
 
     /** The options these flags describe; a bad value is a {@link CommandLine.ParameterException} naming its flag. */
     MonitorOptions options() {
@@ -105,13 +116,15 @@ public final class MonitorCommand implements Callable<Integer> {
         }
         try {
             List<String> t = modelHook ? List.of(Topics.codes(model, hookpoint)) : topics;
-            MonitorOptions o = new MonitorOptions(bootstrap, t, topicPattern, windowTokens,
+            KafkaClientConfig cfg = kafka.clientConfig();
+            MonitorOptions o = new MonitorOptions(cfg.bootstrap(), t, topicPattern, windowTokens,
                     baselineTokens == null ? windowTokens : baselineTokens,
                     deadHorizonTokens == null ? (long) MonitorOptions.DEFAULT_DEAD_HORIZON_WINDOWS * windowTokens : deadHorizonTokens,
-                    denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                    denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, cfg.userProperties());
             if (baselineFile != null) {
                 Baseline.read(baselineFile);
             }
+            MonitorTopology.streamsConfig(o, Map.of()); // a user property the monitor owns is refused here, naming it
             return o;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -130,6 +143,7 @@ public final class MonitorCommand implements Callable<Integer> {
         MonitorOptions options = options();
         quietKafkaLogs();
         PrintWriter out = spec.commandLine().getOut();
+        ClusterCheck.awaitCluster(options.kafka(), ClusterCheck.DEFAULT_TIMEOUT);
         MonitorService service = MonitorService.start(options);
         CountDownLatch closed = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -144,8 +158,10 @@ public final class MonitorCommand implements Callable<Integer> {
         try {
             out.printf("monitor: reading %s on %s%n", options.topicPattern() != null ? "pattern " + options.topicPattern()
                     : String.join(",", options.topics()), options.bootstrap());
-            out.printf("monitor: %s/metrics  %s/features/top?n=20  %s/health%n", service.httpUri(), service.httpUri(),
-                    service.httpUri());
+            if (options.metricsPort() != ServiceHttpServer.OFF) {
+                out.printf("monitor: %s/metrics  %s/features/top?n=20  %s/health%n", service.httpUri(), service.httpUri(),
+                        service.httpUri());
+            }
             out.println("Ready");
             out.flush();
             stopRequested.await();

@@ -1,63 +1,36 @@
 package dev.livesae.monitor;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.function.Supplier;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.livesae.service.ServiceHttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The monitor's HTTP endpoint: {@code /metrics} (Prometheus text), {@code /health}, {@code /features/{id}} and
- * {@code /features/top?n=20}. Feature answers come from {@link StateQuery} (Kafka Streams interactive queries);
- * with more than one stream, {@code ?sae_id=..&hookpoint=..} choose one.
+ * The monitor's routes on the service's HTTP server ({@link ServiceHttpServer}: {@code /metrics}, {@code /health}):
+ * {@code /features/{id}} and {@code /features/top?n=20}. Feature answers come from {@link StateQuery} (Kafka
+ * Streams interactive queries); with more than one stream, {@code ?sae_id=..&hookpoint=..} choose one.
  */
-final class MonitorHttpServer implements AutoCloseable {
+final class MonitorHttpServer {
     private static final Logger LOG = LoggerFactory.getLogger(MonitorHttpServer.class);
-    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     /** Read access to the stream states. */
     interface StateQuery {
         Map<StreamKey, FeatureState> states();
     }
 
-    /** Health: whether the service is up and a short description. */
-    record Health(boolean up, String state) {
+    private MonitorHttpServer() {
     }
 
-    private final HttpServer server;
-    private final ExecutorService executor;
-
-    MonitorHttpServer(String host, int port, Supplier<String> metrics, StateQuery states, Supplier<Health> health)
-            throws IOException {
-        server = HttpServer.create(new InetSocketAddress(host, port), 16);
-        executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "monitor-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/metrics", ex -> respond(ex, 200, PROMETHEUS_TEXT, metrics.get()));
-        server.createContext("/health", ex -> {
-            Health h = health.get();
-            json(ex, h.up() ? 200 : 503, Map.of("status", h.up() ? "UP" : "DOWN", "streams", h.state()));
-        });
-        server.createContext("/features", ex -> features(ex, states));
-        server.start();
-    }
-
-    int port() {
-        return server.getAddress().getPort();
+    /** Adds the monitor's routes to {@code server}. */
+    static void addRoutes(ServiceHttpServer server, StateQuery states) {
+        server.route("/features", ex -> features(ex, states));
     }
 
     private static void features(HttpExchange ex, StateQuery query) throws IOException {
@@ -130,17 +103,6 @@ final class MonitorHttpServer implements AutoCloseable {
     }
 
     private static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        ServiceHttpServer.respond(ex, status, type, body);
     }
 }

@@ -1,7 +1,10 @@
 package dev.livesae.monitor;
 
+import dev.livesae.clients.KafkaClientConfig;
+import dev.livesae.service.ServiceHttpServer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -22,11 +25,13 @@ import java.util.regex.PatternSyntaxException;
  * @param applicationId     Kafka Streams application.id (consumer group, internal topic prefix)
  * @param metricsHost       address the HTTP endpoint binds
  * @param metricsPort       port of the HTTP endpoint, 0 for any free port
+ * @param kafkaProperties   the user's Kafka client properties ({@code --kafka-config}, {@code --kafka-property}),
+ *                          applied to Kafka Streams' internal clients and the monitor's admin client
  */
 public record MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
                              int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
                              Path baselineFile, Path stateDir, String applicationId, String metricsHost,
-                             int metricsPort) {
+                             int metricsPort, Map<String, String> kafkaProperties) {
     public static final int DEFAULT_WINDOW_TOKENS = 50_000;
     public static final double DEFAULT_DENSE_THRESHOLD = 0.1;
     public static final int DEFAULT_TOP_N = 20;
@@ -37,9 +42,8 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     public static final int DEFAULT_DEAD_HORIZON_WINDOWS = 10;
 
     public MonitorOptions {
-        if (bootstrap == null || bootstrap.isBlank()) {
-            throw new IllegalArgumentException("--bootstrap must be HOST:PORT (got " + bootstrap + ")");
-        }
+        kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
+        bootstrap = KafkaClientConfig.of(bootstrap, kafkaProperties).bootstrap(); // validates; names --bootstrap
         topics = topics == null ? List.of() : List.copyOf(topics);
         if (topics.isEmpty() == (topicPattern == null)) {
             throw new IllegalArgumentException("exactly one of --model/--hookpoint, --topic and --topic-pattern must be given"
@@ -78,51 +82,60 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
         if (metricsHost == null || metricsHost.isBlank()) {
             throw new IllegalArgumentException("--metrics-host must be non-blank (got " + metricsHost + ")");
         }
-        if (metricsPort < 0 || metricsPort > 65_535) {
-            throw new IllegalArgumentException("--metrics-port must be in [0, 65535] (got " + metricsPort + ")");
-        }
+        ServiceHttpServer.checkPort(metricsPort);
+    }
+
+    /** Where every Kafka client of this monitor gets its configuration. */
+    public KafkaClientConfig kafka() {
+        return KafkaClientConfig.of(bootstrap, kafkaProperties);
+    }
+
+    /** A copy whose clients get these user properties. */
+    public MonitorOptions withKafkaProperties(Map<String, String> props) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, props);
     }
 
     /** Options with every default, reading {@code topics}. */
     public static MonitorOptions forTopics(String bootstrap, List<String> topics) {
         return new MonitorOptions(bootstrap, topics, null, DEFAULT_WINDOW_TOKENS, DEFAULT_WINDOW_TOKENS,
                 (long) DEFAULT_DEAD_HORIZON_WINDOWS * DEFAULT_WINDOW_TOKENS, DEFAULT_DENSE_THRESHOLD, DEFAULT_TOP_N,
-                null, null, DEFAULT_APPLICATION_ID, DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT);
+                null, null, DEFAULT_APPLICATION_ID, DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, Map.of());
     }
 
     /** A copy with window W, baseline W and dead horizon 10 W. */
     public MonitorOptions withWindowTokens(int w) {
         return new MonitorOptions(bootstrap, topics, topicPattern, w, w, (long) DEFAULT_DEAD_HORIZON_WINDOWS * w,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties);
     }
 
     public MonitorOptions withBaselineTokens(int b) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, b, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties);
     }
 
     public MonitorOptions withDeadHorizonTokens(long h) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, h,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties);
     }
 
     public MonitorOptions withBaselineFile(Path file) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties);
     }
 
     public MonitorOptions withApplicationId(String id) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort);
+                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, kafkaProperties);
     }
 
     public MonitorOptions withMetrics(String host, int port) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, kafkaProperties);
     }
 
     public MonitorOptions withTopN(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort);
+                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties);
     }
 }

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
+import dev.livesae.service.ServiceHttpServer;
 import dev.livesae.wire.Topics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -54,7 +55,7 @@ public final class MonitorService implements AutoCloseable {
     private final Admin admin;
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
-    private final MonitorHttpServer http;
+    private final ServiceHttpServer http;
     private final Path tempStateDir;
     private final Map<StreamKey, WindowSummary> latestWindows = new ConcurrentHashMap<>();
     private final Map<StreamKey, DriftEvent> latestDrift = new ConcurrentHashMap<>();
@@ -66,8 +67,7 @@ public final class MonitorService implements AutoCloseable {
         registry.config().meterFilter(new KafkaMeterNames());
         MonitorMetrics metrics = new MonitorMetrics();
         metrics.bindTo(registry);
-        Map<String, Object> admins = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
-        this.admin = Admin.create(admins);
+        this.admin = Admin.create(options.kafka().admin(options.applicationId() + "-admin"));
         TopicProvisioner provisioner = TopicProvisioner.admin(admin, OUTPUT_TOPIC_CONFIG);
         Map<String, String> compacted = new HashMap<>(OUTPUT_TOPIC_CONFIG);
         compacted.put("cleanup.policy", "compact");
@@ -101,14 +101,19 @@ public final class MonitorService implements AutoCloseable {
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.start();
-        this.http = new MonitorHttpServer(options.metricsHost(), options.metricsPort(), registry::scrape,
-                this::states, () -> {
-                    KafkaStreams.State st = streams.state();
-                    return new MonitorHttpServer.Health(st == KafkaStreams.State.RUNNING
-                            || st == KafkaStreams.State.REBALANCING, st.name());
-                });
-        LOG.info("monitor reading {} on {}; http://{}:{}/metrics", options.topicPattern() != null
-                ? "pattern " + options.topicPattern() : options.topics(), options.bootstrap(), options.metricsHost(), http.port());
+        if (options.metricsPort() == ServiceHttpServer.OFF) {
+            this.http = null;
+        } else {
+            this.http = ServiceHttpServer.start("monitor-http", options.metricsHost(), options.metricsPort(), registry, () -> {
+                KafkaStreams.State st = streams.state();
+                return new ServiceHttpServer.Health(st == KafkaStreams.State.RUNNING
+                        || st == KafkaStreams.State.REBALANCING, st.name());
+            });
+            MonitorHttpServer.addRoutes(http, this::states);
+        }
+        LOG.info("monitor reading {} on {}; {}", options.topicPattern() != null
+                ? "pattern " + options.topicPattern() : options.topics(), options.bootstrap(),
+                http == null ? "no HTTP endpoint" : http.url("/metrics"));
     }
 
     /** Starts the topology and the HTTP endpoint. */
@@ -132,11 +137,18 @@ public final class MonitorService implements AutoCloseable {
 
     /** The port of the HTTP endpoint (useful with {@code --metrics-port 0}). */
     public int httpPort() {
-        return http.port();
+        return requireHttp().port();
     }
 
     public URI httpUri() {
-        return URI.create("http://" + options.metricsHost() + ":" + http.port());
+        return URI.create(requireHttp().url(""));
+    }
+
+    private ServiceHttpServer requireHttp() {
+        if (http == null) {
+            throw new IllegalStateException("the monitor runs without an HTTP endpoint (--metrics-port -1)");
+        }
+        return http;
     }
 
     public PrometheusMeterRegistry registry() {
@@ -200,7 +212,9 @@ public final class MonitorService implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
+        if (http != null) {
+            http.close();
+        }
         // leave the group so a restarted monitor gets its tasks at once, not after the session timeout
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(20)));

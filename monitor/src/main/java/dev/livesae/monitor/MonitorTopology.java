@@ -1,5 +1,6 @@
 package dev.livesae.monitor;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Pattern;
@@ -9,6 +10,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import dev.livesae.clients.KafkaClientConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -82,22 +84,32 @@ public final class MonitorTopology {
         return builder.build();
     }
 
-    /** Streams configuration with the monitor's defaults; {@code overrides} win. */
+    /**
+     * Streams configuration: the monitor's tunable defaults, then the user's client properties (reaching every
+     * internal client), then what the monitor owns (application id, processing guarantee, serdes); {@code overrides} (tests, benches)
+     * win over all.
+     */
     public static Properties streamsConfig(MonitorOptions options, Map<String, ?> overrides) {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, options.applicationId());
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
-        p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
-        p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        Map<String, Object> tunable = new HashMap<>();
+        tunable.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+        tunable.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        tunable.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), MAX_MESSAGE_BYTES);
+        tunable.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        if (options.stateDir() != null) {
+            tunable.put(StreamsConfig.STATE_DIR_CONFIG, options.stateDir().toString());
+        }
         // exactly once: input offsets, outputs (windows, drift, dead letters) and the state store's changelog
         // commit in one transaction; the consumers read read_committed (docs/monitor.md, delivery guarantees)
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), MAX_MESSAGE_BYTES);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-        if (options.stateDir() != null) {
-            p.put(StreamsConfig.STATE_DIR_CONFIG, options.stateDir().toString());
+        Map<String, Object> owned = Map.of(
+                StreamsConfig.APPLICATION_ID_CONFIG, options.applicationId(),
+                StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2,
+                StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName(),
+                StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        Properties p = new Properties();
+        p.putAll(options.kafka().client("monitor (Kafka Streams)", null, tunable, owned));
+        String prefix = options.kafka().userProperties().get(KafkaClientConfig.CLIENT_ID);
+        if (prefix != null && !prefix.isBlank()) {
+            p.put(StreamsConfig.CLIENT_ID_CONFIG, prefix + "-" + options.applicationId());
         }
         p.putAll(overrides);
         return p;

@@ -10,6 +10,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.livesae.service.ServiceHttpServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,17 +21,21 @@ import org.junit.jupiter.api.Test;
 class MonitorHttpServerTest {
     private final Map<StreamKey, FeatureState> states = new HashMap<>();
     private final HttpClient http = HttpClient.newHttpClient();
-    private MonitorHttpServer server;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private ServiceHttpServer server;
 
     @BeforeEach
     void start() throws Exception {
-        server = new MonitorHttpServer("127.0.0.1", 0, () -> "# metrics\n", () -> states,
-                () -> new MonitorHttpServer.Health(false, "REBALANCING_STUCK"));
+        registry.counter("livesae.test.probe").increment();
+        server = ServiceHttpServer.start("monitor-http-test", "127.0.0.1", 0, registry,
+                () -> new ServiceHttpServer.Health(false, "REBALANCING_STUCK"));
+        MonitorHttpServer.addRoutes(server, () -> states);
     }
 
     @AfterEach
     void stop() {
         server.close();
+        registry.close();
     }
 
     private HttpResponse<String> get(String path) throws Exception {
@@ -81,7 +88,7 @@ class MonitorHttpServerTest {
         assertThat(health.statusCode()).isEqualTo(503);
         assertThat(health.body()).contains("\"status\":\"DOWN\"", "REBALANCING_STUCK");
         HttpResponse<String> metrics = get("/metrics");
-        assertThat(metrics.headers().firstValue("Content-Type")).contains(MonitorHttpServer.PROMETHEUS_TEXT);
-        assertThat(metrics.body()).isEqualTo("# metrics\n");
+        assertThat(metrics.headers().firstValue("Content-Type")).contains(ServiceHttpServer.PROMETHEUS_TEXT);
+        assertThat(metrics.body()).contains("livesae_test_probe_total 1.0");
     }
 }

@@ -20,7 +20,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 import dev.livesae.wire.CodeBatch;
 import dev.livesae.wire.CodeBatchSerde;
 import dev.livesae.wire.CodeMeta;

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 import dev.livesae.wire.CodeBatch;
 import dev.livesae.wire.CodeBatchSerde;
 import dev.livesae.wire.CodeMeta;

@@ -291,7 +291,7 @@ class MonitorTopologyTest {
     @Test
     void readsTopicsMatchingAPattern() throws Exception {
         MonitorOptions o = new MonitorOptions("unused:9092", List.of(), "codes\\..*", 2, 2, 20, 0.1, 3, null, null,
-                "p", "127.0.0.1", 0);
+                "p", "127.0.0.1", 0, java.util.Map.of());
         start(o);
         send(Codes.batch(Codes.meta(1, 4, 1), new int[][] {{0}, {1}}));
         assertThat(json(windows)).hasSize(1);

@@ -1,7 +1,6 @@
 package dev.livesae.producer;
 
-import dev.livesae.producer.model.ActivationBlock;
-import dev.livesae.producer.model.ForwardPass;
+import dev.livesae.clients.KafkaClientConfig;
 import dev.livesae.wire.ActivationBatch;
 import dev.livesae.wire.ActivationBatchSerializer;
 import dev.livesae.wire.ActivationMeta;
@@ -18,7 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -28,7 +26,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -97,12 +94,13 @@ public final class ActivationPublisher implements AutoCloseable {
         this.sequenceIds = new SequenceIds(producerId);
         this.instanceId = String.format("livesae-producer-%04x", producerId);
         this.key = options.keyByProducer() ? instanceId.getBytes(StandardCharsets.UTF_8) : null;
+        Map<String, Object> kafkaConfig = kafkaProperties(options, instanceId); // refuses bad properties before anything starts
         this.metrics = new PublisherMetrics(this::bufferedBytes);
         if (registry != null) {
             metrics.bindTo(registry);
         }
         this.serializer = new ActivationBatchSerializer(WireAllocator.root());
-        this.producer = new KafkaProducer<>(kafkaProperties(options, instanceId), new ByteArraySerializer(), serializer);
+        this.producer = new KafkaProducer<>(kafkaConfig, new ByteArraySerializer(), serializer);
         this.sender = new Thread(this::sendLoop, instanceId + "-sender");
         sender.setDaemon(true);
         sender.start();
@@ -111,23 +109,29 @@ public final class ActivationPublisher implements AutoCloseable {
                 options.linger().toMillis(), options.compression().kafkaName(), options.maxBufferedBytes(), options.onFull());
     }
 
-    static Properties kafkaProperties(PublisherOptions o, String clientId) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, o.bootstrapServers());
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, o.compression().kafkaName());
-        // records are already batched by rows/bytes/linger here; Kafka only needs to ship them
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+    /**
+     * The Kafka producer's configuration: tunable defaults derived from the options, then the user's properties
+     * ({@link PublisherOptions#kafka()}), then what this publisher owns (acks=all, idempotence: a user value that
+     * differs is refused).
+     */
+    static Map<String, Object> kafkaProperties(PublisherOptions o, String clientId) {
         long record = o.batchBytes() + 64L * 1024;
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Long.toString(Math.max(16 * 1024, record)));
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Long.toString(Math.max(1024 * 1024, record)));
+        Map<String, Object> defaults = new HashMap<>();
+        defaults.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, o.compression().kafkaName());
+        // records are already batched by rows/bytes/linger here; Kafka only needs to ship them
+        defaults.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+        defaults.put(ProducerConfig.BATCH_SIZE_CONFIG, Long.toString(Math.max(16 * 1024, record)));
+        defaults.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Long.toString(Math.max(1024 * 1024, record)));
         // this publisher bounds what is outstanding; Kafka's own buffer must hold at least that much
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(32L << 20, o.maxBufferedBytes() + 4 * record)));
-        p.putAll(o.kafka());
-        return p;
+        defaults.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(32L << 20, o.maxBufferedBytes() + 4 * record)));
+        Map<String, Object> owned = Map.of(
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        return clientConfig(o).client("activation publisher", clientId, defaults, owned);
+    }
+
+    private static KafkaClientConfig clientConfig(PublisherOptions o) {
+        return KafkaClientConfig.of(o.bootstrapServers(), o.kafka());
     }
 
     public PublisherOptions options() {
@@ -194,25 +198,6 @@ public final class ActivationPublisher implements AutoCloseable {
             done += n;
         }
         return true;
-    }
-
-    /**
-     * Publishes every captured hookpoint of a forward pass, each text under a fresh sequence id (drawn
-     * here, consecutive in text order), with positions and token ids.
-     *
-     * @return the sequence id of the pass's first text; the i-th text has that id + i (rows dropped
-     *     under DROP are counted in {@link #stats()})
-     */
-    public long publish(ForwardPass pass) {
-        long first = sequenceIds.next(pass.sequences());
-        long[] seq = new long[pass.rows()];
-        for (int r = 0; r < seq.length; r++) {
-            seq[r] = first + pass.sequenceIndex()[r];
-        }
-        for (ActivationBlock block : pass.blocks().values()) {
-            publish(block.hookpoint().name(), seq, pass.positions(), pass.tokenIds(), block.values());
-        }
-        return first;
     }
 
     /** Publishes a whole batch under its own hookpoint (its model must be this publisher's). */
@@ -468,10 +453,7 @@ public final class ActivationPublisher implements AutoCloseable {
         if (!options.createTopics() || !topicsReady.add(topic)) {
             return;
         }
-        Map<String, Object> conf = new HashMap<>();
-        conf.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
-        conf.put(AdminClientConfig.CLIENT_ID_CONFIG, instanceId + "-admin");
-        try (Admin admin = Admin.create(conf)) {
+        try (Admin admin = Admin.create(clientConfig(options).admin(instanceId + "-admin"))) {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(options.topicPartitions()), Optional.empty())))
                     .all().get(TOPIC_CREATE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             log.info("created topic {} with {} partitions", topic, options.topicPartitions());

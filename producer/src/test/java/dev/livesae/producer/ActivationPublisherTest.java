@@ -3,7 +3,7 @@ package dev.livesae.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 import dev.livesae.wire.ActivationBatch;
 import dev.livesae.wire.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

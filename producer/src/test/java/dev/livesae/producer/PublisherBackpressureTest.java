@@ -2,10 +2,8 @@ package dev.livesae.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.livesae.kafka.local.EmbeddedKafkaBroker;
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 import dev.livesae.wire.ActivationBatch;
 import dev.livesae.wire.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -33,15 +31,24 @@ class PublisherBackpressureTest {
     static final int CHUNK = 10;
     static final String HOOK = "blocks.0.hook_resid_post";
 
-    EmbeddedKafkaBroker broker;
+    static boolean brokerDown;
 
     @BeforeEach
     void brokerUp() {
-        assumeTrue(KAFKA.isEmbedded(), "stopping the broker needs the embedded broker");
-        broker = KAFKA.embedded();
-        if (!broker.isRunning()) {
-            broker.restart();
+        if (brokerDown) {
+            KAFKA.startBroker();
+            brokerDown = false;
         }
+    }
+
+    void stopBroker() {
+        KAFKA.stopBroker();
+        brokerDown = true;
+    }
+
+    void startBroker() {
+        KAFKA.startBroker();
+        brokerDown = false;
     }
 
     PublisherOptions options(String model, OnFull onFull) {
@@ -71,7 +78,7 @@ class PublisherBackpressureTest {
             assertThat(publishChunk(publisher, 0)).isTrue();
             assertThat(publisher.flush(Duration.ofSeconds(60))).isTrue(); // topic created, metadata known
 
-            broker.stop();
+            stopBroker();
             assertThat(publishChunk(publisher, 1)).isTrue();
             assertThat(publishChunk(publisher, 2)).isTrue();
             assertThat(publisher.bufferedBytes()).isEqualTo(2L * CHUNK * (4 * D + 16));
@@ -79,7 +86,7 @@ class PublisherBackpressureTest {
             awaitTrue(() -> publisher.waitingPublishers() == 1);
             assertThat(third).isNotDone(); // nothing can be acknowledged while the broker is down
 
-            broker.restart();
+            startBroker();
             assertThat(third.get(120, TimeUnit.SECONDS)).isTrue();
             assertThat(publisher.flush(Duration.ofSeconds(120))).isTrue();
             assertThat(publisher.stats().droppedRows()).isZero();
@@ -98,7 +105,7 @@ class PublisherBackpressureTest {
             assertThat(publishChunk(publisher, 0)).isTrue();
             assertThat(publisher.flush(Duration.ofSeconds(60))).isTrue();
 
-            broker.stop();
+            stopBroker();
             boolean[] accepted = new boolean[5];
             for (int c = 0; c < 5; c++) {
                 accepted[c] = publishChunk(publisher, 1 + c);
@@ -108,7 +115,7 @@ class PublisherBackpressureTest {
             assertThat(registry.get("livesae.producer.dropped").tag("hookpoint", HOOK).functionCounter().count()).isEqualTo(3.0 * CHUNK);
             assertThat(publisher.waitingPublishers()).isZero();
 
-            broker.restart();
+            startBroker();
             assertThat(publisher.flush(Duration.ofSeconds(120))).isTrue();
             assertThat(publisher.stats().ackedRows()).isEqualTo(3L * CHUNK);
         }
@@ -125,7 +132,7 @@ class PublisherBackpressureTest {
         try {
             assertThat(publishChunk(publisher, 0)).isTrue();
             assertThat(publisher.flush(Duration.ofSeconds(60))).isTrue();
-            broker.stop();
+            stopBroker();
             assertThat(publishChunk(publisher, 1)).isTrue();
             assertThat(publishChunk(publisher, 2)).isTrue();
             blocked = CompletableFuture.supplyAsync(() -> publishChunk(publisher, 3));

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 class PublisherOptionsTest {
@@ -26,11 +25,20 @@ class PublisherOptionsTest {
     }
 
     @Test
-    void kafkaPropertiesAreIdempotentAcksAllWithTheChosenCompressionAndOverridesLast() {
-        Properties p = ActivationPublisher.kafkaProperties(defaults.withCompression(Compression.LZ4)
-                .withKafka(Map.of("linger.ms", "7")), "id");
+    void kafkaPropertiesAreIdempotentAcksAllWithTheChosenCompressionAndUserTunablesOnTop() {
+        Map<String, Object> p = ActivationPublisher.kafkaProperties(defaults.withCompression(Compression.LZ4)
+                .withKafka(Map.of("linger.ms", "7", "client.id", "svc-a", "security.protocol", "SASL_SSL")), "id");
         assertThat(p).containsEntry("acks", "all").containsEntry("enable.idempotence", "true")
-                .containsEntry("compression.type", "lz4").containsEntry("linger.ms", "7").containsEntry("client.id", "id");
-        assertThat(Long.parseLong(p.getProperty("buffer.memory"))).isGreaterThanOrEqualTo(defaults.maxBufferedBytes());
+                .containsEntry("compression.type", "lz4").containsEntry("linger.ms", "7").containsEntry("client.id", "svc-a-id")
+                .containsEntry("security.protocol", "SASL_SSL").containsEntry("bootstrap.servers", "127.0.0.1:9092");
+        assertThat(Long.parseLong((String) p.get("buffer.memory"))).isGreaterThanOrEqualTo(defaults.maxBufferedBytes());
+    }
+
+    @Test
+    void refusesAUserPropertyThatWouldWeakenDeliveryNamingIt() {
+        assertThatThrownBy(() -> ActivationPublisher.kafkaProperties(defaults.withKafka(Map.of("acks", "1")), "id"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("acks=1").hasMessageContaining("acks=all");
+        assertThatThrownBy(() -> new ActivationPublisher(defaults.withKafka(Map.of("enable.idempotence", "false"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("enable.idempotence");
     }
 }

@@ -1,5 +1,8 @@
 package dev.livesae.trainer;
 
+import dev.livesae.clients.ClusterCheck;
+import dev.livesae.service.KafkaOptions;
+import dev.livesae.clients.KafkaClientConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -14,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -30,9 +34,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT",
-            description = "Kafka bootstrap servers (required).")
-    String bootstrap;
+    @Mixin
+    KafkaOptions kafka = new KafkaOptions();
 
     @Option(names = "--topic", paramLabel = "T",
             description = "Activation topic (default: activations.<model>.<hookpoint> from --model/--hookpoint).")
@@ -176,7 +179,8 @@ public final class TrainCommand implements Callable<Integer> {
                     "--checkpoint-every-seconds must be >= 0 (got " + checkpointEverySeconds + ")");
         }
         try {
-            TrainerOptions.Builder b = TrainerOptions.builder(bootstrap, t)
+            KafkaClientConfig cfg = kafka.clientConfig();
+            TrainerOptions.Builder b = TrainerOptions.builder(cfg.bootstrap(), t).kafkaProperties(cfg.userProperties())
                     .model(model).hookpoint(hookpoint).checkpointDir(checkpointDir)
                     .dSae(dSae).expansion(expansion).k(k).batch(batch).shuffleBuffer(shuffleBuffer)
                     .checkpointEveryTokens(checkpointEveryTokens)
@@ -196,7 +200,10 @@ public final class TrainCommand implements Callable<Integer> {
             } else if (sae != null) {
                 throw new IllegalArgumentException("--sae is only for --encode-only (got " + sae + ")");
             }
-            return b.build();
+            TrainerOptions built = b.build();
+            TrainerClients.consumerConfig(built); // a user property the trainer owns is refused here, naming it
+            TrainerClients.producerConfig(built);
+            return built;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -205,6 +212,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainerOptions opts = options();
+        ClusterCheck.awaitCluster(opts.kafka(), ClusterCheck.DEFAULT_TIMEOUT);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TrainerService service = new TrainerService(opts, registry);
         service.onProgress(p -> System.out.println("[train] " + p.line()));

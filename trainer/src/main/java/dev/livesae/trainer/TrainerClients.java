@@ -2,11 +2,9 @@ package dev.livesae.trainer;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -41,16 +39,16 @@ final class TrainerClients {
     }
 
     KafkaConsumer<byte[], byte[]> consumer() {
-        return new KafkaConsumer<>(consumerConfig());
+        return new KafkaConsumer<>(consumerConfig(opts));
     }
 
     KafkaProducer<byte[], byte[]> producer() {
-        return new KafkaProducer<>(producerConfig());
+        return new KafkaProducer<>(producerConfig(opts));
     }
 
     /** Creates {@code topic} unless it exists; a failure is logged and the topic is assumed to exist. */
     void ensureTopic(String topic, int partitionCount) {
-        try (Admin admin = Admin.create(adminConfig())) {
+        try (Admin admin = Admin.create(opts.kafka().admin("livesae-trainer-admin-" + opts.topic()))) {
             NewTopic t = new NewTopic(topic, Math.max(1, partitionCount), (short) 1)
                     .configs(Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES)));
             admin.createTopics(List.of(t)).all().get();
@@ -68,45 +66,42 @@ final class TrainerClients {
      * One per trainer identity (its consumer group, by default derived from the input topic): a restarted
      * trainer reuses it and so fences its predecessor.
      */
-    String transactionalId() {
+    static String transactionalId(TrainerOptions opts) {
         return opts.groupId() + ".outputs";
     }
 
-    Properties adminConfig() {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, opts.bootstrap());
-        return p;
+    /** The trainer consumer's configuration; refuses a user property the trainer owns (IllegalArgumentException). */
+    static Map<String, Object> consumerConfig(TrainerOptions opts) {
+        Map<String, Object> tunable = Map.of(
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20), // interleave partitions; a larger record still comes whole
+                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(128 << 20),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "64");
+        Map<String, Object> owned = Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, opts.groupId(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return opts.kafka().client("trainer consumer", "livesae-trainer-" + opts.topic(), tunable, owned);
     }
 
-    Properties consumerConfig() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, opts.bootstrap());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, opts.groupId());
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "livesae-trainer-" + opts.topic());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20)); // interleave partitions; a larger record still comes whole
-        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(128 << 20));
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "64");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        return p;
-    }
-
-    Properties producerConfig() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, opts.bootstrap());
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "livesae-trainer-out-" + opts.topic());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId());
-        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(TRANSACTION_TIMEOUT_MS));
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20));
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return p;
+    /**
+     * The output producer's configuration: transactional (docs/trainer.md, "Exactly-once outputs"); refuses a user
+     * property the trainer owns (IllegalArgumentException).
+     */
+    static Map<String, Object> producerConfig(TrainerOptions opts) {
+        Map<String, Object> tunable = Map.of(
+                ProducerConfig.LINGER_MS_CONFIG, "5",
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_MESSAGE_BYTES),
+                ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20),
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(TRANSACTION_TIMEOUT_MS));
+        Map<String, Object> owned = Map.of(
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(opts),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return opts.kafka().client("trainer output producer", "livesae-trainer-out-" + opts.topic(), tunable, owned);
     }
 }

@@ -1,5 +1,8 @@
 package dev.livesae.trainer;
 
+import dev.livesae.clients.KafkaClientConfig;
+import java.util.Map;
+
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -34,6 +37,8 @@ import dev.livesae.engine.SaeConfig;
  * @param dictionaryVersion encode-only: the version stamped on codes
  * @param commitInterval   commit the transaction of codes and dead letters this often (read_committed consumers
  *                         see outputs after the commit); every checkpoint commits too
+ * @param kafkaProperties  the user's Kafka client properties ({@code --kafka-config}, {@code --kafka-property}),
+ *                         applied to every client the trainer creates
  */
 public record TrainerOptions(
         String bootstrap,
@@ -67,6 +72,7 @@ public record TrainerOptions(
         int maxBatchRows,
         Duration progressEvery,
         StartPosition start,
+        Map<String, String> kafkaProperties,
         Duration commitInterval) {
 
     public static final double DEFAULT_EXPANSION = 8;
@@ -86,10 +92,8 @@ public record TrainerOptions(
     public static final Duration MAX_COMMIT_INTERVAL = Duration.ofSeconds(30);
 
     public TrainerOptions {
-        requireText(bootstrap, "--bootstrap");
-        if (!bootstrap.matches("[^\\s:,]+:\\d{1,5}(,[^\\s:,]+:\\d{1,5})*")) {
-            throw new IllegalArgumentException("--bootstrap must be HOST:PORT[,HOST:PORT...] (got " + bootstrap + ")");
-        }
+        kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
+        bootstrap = KafkaClientConfig.of(bootstrap, kafkaProperties).bootstrap(); // validates; names --bootstrap
         requireText(topic, "--topic");
         if (!topic.matches("[A-Za-z0-9._-]{1,249}")) {
             throw new IllegalArgumentException("--topic must match [A-Za-z0-9._-]{1,249} (got " + topic + ")");
@@ -205,6 +209,11 @@ public record TrainerOptions(
         return n;
     }
 
+    /** Where every Kafka client of this trainer gets its configuration. */
+    public KafkaClientConfig kafka() {
+        return KafkaClientConfig.of(bootstrap, kafkaProperties);
+    }
+
     /** The engine configuration for input width {@code dIn}: engine defaults overridden by these options. */
     public SaeConfig saeConfig(int dIn) {
         SaeConfig def = SaeConfig.defaults(dIn, dSaeFor(dIn), k);
@@ -251,6 +260,7 @@ public record TrainerOptions(
         private Duration progressEvery = DEFAULT_PROGRESS_EVERY;
         private StartPosition start = StartPosition.EARLIEST;
         private Duration commitInterval = DEFAULT_COMMIT_INTERVAL;
+        private Map<String, String> kafkaProperties = Map.of();
 
         private Builder(String bootstrap, String topic) {
             this.bootstrap = bootstrap;
@@ -286,12 +296,13 @@ public record TrainerOptions(
         public Builder progressEvery(Duration v) { progressEvery = v; return this; }
         public Builder start(StartPosition v) { start = v; return this; }
         public Builder commitInterval(Duration v) { commitInterval = v; return this; }
+        public Builder kafkaProperties(Map<String, String> v) { kafkaProperties = v; return this; }
 
         public TrainerOptions build() {
             return new TrainerOptions(bootstrap, topic, model, hookpoint, checkpointDir, dSae, expansion, k, batch,
                     shuffleBuffer, checkpointEveryTokens, checkpointEvery, promoteEvery, catchUp, maxLag, metricsPort,
                     metricsHost, encodeOnly, sae, dictionaryVersion, maxTokens, groupId, seed, lr, warmupSteps, deadTokens, saeId, emitCodes,
-                    maxBatchRows, progressEvery, start, commitInterval);
+                    maxBatchRows, progressEvery, start, kafkaProperties, commitInterval);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.livesae.trainer;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +30,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import dev.livesae.engine.Sae;
+import dev.livesae.service.ServiceHttpServer;
 import dev.livesae.engine.SaeConfig;
 import dev.livesae.engine.StepResult;
 import dev.livesae.trainer.checkpoint.CheckpointStore;
@@ -83,7 +83,7 @@ public final class TrainerService implements AutoCloseable {
     private final CompletableFuture<TrainerProgress> finished = new CompletableFuture<>();
     private volatile boolean stopRequested;
     private volatile boolean started;
-    private volatile MetricsServer metricsServer;
+    private volatile ServiceHttpServer metricsServer;
     private volatile CheckpointCoordinator checkpoints;
 
     // ---- state owned by the training thread ----
@@ -150,19 +150,27 @@ public final class TrainerService implements AutoCloseable {
 
     /** URL of the Prometheus endpoint once started with a metrics port. */
     public Optional<String> metricsUrl() {
-        MetricsServer s = metricsServer;
-        return s == null ? Optional.empty() : Optional.of(s.url());
+        ServiceHttpServer s = metricsServer;
+        return s == null ? Optional.empty() : Optional.of(s.url("/metrics"));
     }
 
     /** Completes with the final progress when {@link #run} returns (exceptionally if it failed). */
     public CompletableFuture<TrainerProgress> finished() { return finished; }
 
-    private synchronized MetricsServer startMetricsServer() throws IOException {
+    private synchronized ServiceHttpServer startMetricsServer() {
         if (metricsServer == null) {
-            metricsServer = MetricsServer.start(opts.metricsHost(), opts.metricsPort(), (PrometheusMeterRegistry) registry);
-            log.info("metrics on {}", metricsServer.url());
+            metricsServer = ServiceHttpServer.start("trainer-http", opts.metricsHost(), opts.metricsPort(),
+                    (PrometheusMeterRegistry) registry, this::health);
+            log.info("metrics on {}", metricsServer.url("/metrics"));
         }
         return metricsServer;
+    }
+
+    private ServiceHttpServer.Health health() {
+        if (finished.isDone()) {
+            return new ServiceHttpServer.Health(false, finished.isCompletedExceptionally() ? "FAILED" : "STOPPED");
+        }
+        return new ServiceHttpServer.Health(started, started ? "RUNNING" : "STARTING");
     }
 
     /**
@@ -171,12 +179,7 @@ public final class TrainerService implements AutoCloseable {
      */
     public CompletableFuture<TrainerProgress> start() {
         if (opts.metricsPort() >= 0) {
-            try {
-                startMetricsServer();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot serve metrics on " + opts.metricsHost() + ":"
-                        + opts.metricsPort(), e);
-            }
+            startMetricsServer();
         }
         Thread t = new Thread(() -> {
             try {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 import dev.livesae.trainer.checkpoint.TrainerState;
 import dev.livesae.wire.ActivationBatchCodec;
 import dev.livesae.wire.Topics;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 import dev.livesae.trainer.checkpoint.CheckpointStore;
 import dev.livesae.trainer.checkpoint.TrainerState;
 import dev.livesae.wire.ActivationBatch;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.livesae.engine.Sae;
 import dev.livesae.engine.SaeTrainer;
 import dev.livesae.engine.TopKCodes;
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 import dev.livesae.wire.ActivationBatch;
 import dev.livesae.wire.ActivationBatchCodec;
 import dev.livesae.wire.CodeBatch;

@@ -1,5 +1,7 @@
 package dev.livesae.trainer;
 
+import dev.livesae.service.ServiceHttpServer;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -57,10 +59,11 @@ class MetricsTest {
         m.codeBatchPublished();
         dev.livesae.wire.DeadLetterPublisher.rejectedCounter(r, dev.livesae.wire.RejectReason.NON_FINITE, "trainer")
                 .increment();
-        try (MetricsServer server = MetricsServer.start("127.0.0.1", 0, r)) {
-            assertThat(server.url()).startsWith("http://127.0.0.1:");
+        try (ServiceHttpServer server = ServiceHttpServer.start("test-http", "127.0.0.1", 0, r,
+                () -> new ServiceHttpServer.Health(true, "RUNNING"))) {
+            assertThat(server.url("/metrics")).startsWith("http://127.0.0.1:");
             HttpClient http = HttpClient.newHttpClient();
-            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(server.url())).build(),
+            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(server.url("/metrics"))).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(res.statusCode()).isEqualTo(200);
             assertThat(res.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");

@@ -15,7 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 
 /** The output high-water mark on the real broker: committed with the outputs, never lowered, fencing. */
 class OutputTransactionsTest {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.livesae.engine.Sae;
-import dev.livesae.kafka.local.KafkaBrokerExtension;
+import dev.livesae.kafka.test.KafkaBrokerExtension;
 import dev.livesae.trainer.checkpoint.TrainerState;
 import dev.livesae.wire.ActivationBatch;
 import dev.livesae.wire.ActivationBatchCodec;

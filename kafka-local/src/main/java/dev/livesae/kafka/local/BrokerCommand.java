@@ -46,8 +46,12 @@ public final class BrokerCommand implements Callable<Integer> {
             description = "Let clients create missing topics on first use (auto.create.topics.enable; default: ${DEFAULT-VALUE}).")
     boolean autoCreateTopics;
 
-    /** Counted down to stop the broker without a JVM shutdown (tests). */
-    final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+
+    /** Stops a running {@link #call()} as Ctrl-C would, without a JVM shutdown (for embedding and tests). */
+    public void requestStop() {
+        stopRequested.countDown();
+    }
 
     @Override
     public Integer call() {

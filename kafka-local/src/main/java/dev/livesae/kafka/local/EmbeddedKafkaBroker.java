@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import dev.livesae.clients.TopicAdmin;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int EPHEMERAL_ATTEMPTS = 5;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration RESTART_BIND_TIMEOUT = Duration.ofSeconds(20);
-    static final String LOG_DIR_NAME = "kraft-combined-logs";
+    public static final String LOG_DIR_NAME = "kraft-combined-logs";
 
     private final Path dataDir;
     private final boolean temporaryDataDir;

@@ -8,7 +8,7 @@ import java.util.Map;
  * created, so setting them before Kafka's classes load quiets the broker. Values already set win,
  * e.g. {@code -Dorg.slf4j.simpleLogger.log.kafka=info} brings the broker's logs back.
  */
-final class QuietLogging {
+public final class QuietLogging {
 
     private static final Map<String, String> LEVELS = Map.of(
             "kafka", "warn",
@@ -21,7 +21,7 @@ final class QuietLogging {
     private QuietLogging() {
     }
 
-    static void apply() {
+    public static void apply() {
         LEVELS.forEach((logger, level) -> {
             String key = "org.slf4j.simpleLogger.log." + logger;
             if (System.getProperty(key) == null) {

@@ -1,5 +1,8 @@
 package dev.livesae.trainer.bench;
 
+import java.util.Map;
+import dev.livesae.service.KafkaOptions;
+import dev.livesae.clients.KafkaClientConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +32,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -86,9 +90,9 @@ public final class KafkaTrainerBench implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
-            description = "Use this broker instead of an embedded one started in-process (default: embedded).")
-    String bootstrap;
+    /** --bootstrap: use this Kafka instead of an embedded broker started in-process; --kafka-config, --kafka-property */
+    @Mixin
+    KafkaOptions kafkaOptions = new KafkaOptions();
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of data, SAE and shuffle (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -126,15 +130,17 @@ public final class KafkaTrainerBench implements Callable<Integer> {
         for (int i = 0; i < Math.min(records, 16); i++) {
             pool.add(gen.next(recordRows));
         }
-        SaeConfig cfg = options("127.0.0.1:1", "t", Path.of("unused")).build().saeConfig(shape.d);
+        SaeConfig cfg = options(KafkaClientConfig.of("127.0.0.1:1"), "t", Path.of("unused")).build().saeConfig(shape.d);
 
         EmbeddedKafkaBroker broker = null;
         try {
             // the broker starts first, so both paths share the JVM with it
-            String servers = bootstrap;
-            if (servers == null) {
+            KafkaClientConfig servers;
+            if (kafkaOptions.given()) {
+                servers = kafkaOptions.clientConfig();
+            } else {
                 broker = EmbeddedKafkaBroker.start(BrokerOptions.defaults());
-                servers = broker.bootstrapServers();
+                servers = KafkaClientConfig.of(broker.bootstrapServers());
             }
             // untimed warm-up, so neither path pays for JIT and native initialisation
             try (TrainingLoop warm = TrainingLoop.create(cfg, shape.batch, 0, seed, pool.get(0), recordRows)) {
@@ -181,7 +187,7 @@ public final class KafkaTrainerBench implements Callable<Integer> {
             o.put("tokens", total);
             o.put("rounds", rounds);
             o.put("codes", !noCodes);
-            o.put("broker", bootstrap == null ? "embedded in-process" : bootstrap);
+            o.put("broker", kafkaOptions.given() ? kafkaOptions.clientConfig().bootstrap() : "embedded in-process");
             o.put("memory_tokens_per_s", round(memTps));
             o.put("kafka_tokens_per_s", round(kafkaTps));
             o.put("kafka_over_memory", round(kafkaTps / memTps));
@@ -225,7 +231,7 @@ public final class KafkaTrainerBench implements Callable<Integer> {
         }
     }
 
-    private Run throughKafka(String servers, ActivationMeta meta, List<float[]> pool, int records, long total)
+    private Run throughKafka(KafkaClientConfig servers, ActivationMeta meta, List<float[]> pool, int records, long total)
             throws Exception {
         Path ckDir = Files.createTempDirectory("livesae-kafka-trainer-bench-");
         try {
@@ -248,10 +254,10 @@ public final class KafkaTrainerBench implements Callable<Integer> {
         }
     }
 
-    private TrainerOptions.Builder options(String servers, String topic, Path ckDir) {
+    private TrainerOptions.Builder options(KafkaClientConfig servers, String topic, Path ckDir) {
         // no periodic checkpoints or promotions inside the timed window: the same work as the in-memory loop
         // plus Kafka in, decode, and (unless --no-codes) codes out
-        return TrainerOptions.builder(servers, topic).checkpointDir(ckDir).dSae(shape.n).k(shape.k).batch(shape.batch)
+        return TrainerOptions.builder(servers.bootstrap(), topic).kafkaProperties(servers.userProperties()).checkpointDir(ckDir).dSae(shape.n).k(shape.k).batch(shape.batch)
                 .shuffleBuffer(shuffleBuffer).seed(seed).checkpointEveryTokens(0).checkpointEvery(Duration.ZERO)
                 .promoteEvery(0).emitCodes(!noCodes).progressEvery(Duration.ofSeconds(10))
                 .maxBatchRows(Math.max(recordRows, 1));
@@ -272,22 +278,18 @@ public final class KafkaTrainerBench implements Callable<Integer> {
         loop.offer(b.activations(), b.sequenceIds(), b.positions(), b.rows());
     }
 
-    private void createTopic(String servers, String topic) throws Exception {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-        try (Admin admin = Admin.create(p)) {
+    private void createTopic(KafkaClientConfig servers, String topic) throws Exception {
+        try (Admin admin = Admin.create(servers.admin("livesae-bench-admin"))) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
                     .configs(java.util.Map.of("max.message.bytes", Integer.toString(32 << 20))))).all().get();
         }
     }
 
-    private void publish(String servers, String topic, ActivationMeta meta, List<float[]> pool, int records) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(32 << 20));
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20));
+    private void publish(KafkaClientConfig servers, String topic, ActivationMeta meta, List<float[]> pool, int records) {
+        Map<String, Object> p = servers.client("benchmark producer", "livesae-bench-producer", Map.of(
+                ProducerConfig.LINGER_MS_CONFIG, "5",
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(32 << 20),
+                ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20)), Map.of(ProducerConfig.ACKS_CONFIG, "all"));
         try (BufferAllocator alloc = WireAllocator.root().newChildAllocator("kafka-trainer-bench", 0, Long.MAX_VALUE);
              ActivationBatchCodec codec = new ActivationBatchCodec(alloc);
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),

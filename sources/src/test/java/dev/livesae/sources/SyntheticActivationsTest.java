@@ -1,0 +1,98 @@
+package dev.livesae.sources;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SyntheticActivationsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sameSeedGivesIdenticalDictionaryAndRowsOtherSeedDoesNot() {
+        SyntheticConfig c = SyntheticConfig.defaults();
+        SyntheticActivations a = new SyntheticActivations(c, 100);
+        SyntheticActivations b = new SyntheticActivations(c, 100);
+        assertThat(a.dictionary()).containsExactly(b.dictionary());
+        assertThat(a.next(60).activations()).containsExactly(b.next(60).activations());
+        assertThat(a.next(60).rows()).isEqualTo(40);
+        assertThat(a.next(60)).isNull();
+        SyntheticActivations other = new SyntheticActivations(new SyntheticConfig(512, 64, 1.0, 8, 1.0, 0.01, 43), 10);
+        assertThat(other.dictionary()).isNotEqualTo(a.dictionary());
+    }
+
+    @Test
+    void dictionaryRowsAreUnitNormAndWrittenAsNpy() {
+        SyntheticActivations s = new SyntheticActivations(new SyntheticConfig(32, 16, 1.0, 3, 1.0, 0.0, 1), -1);
+        float[] d = s.dictionary();
+        for (int i = 0; i < 32; i++) {
+            double n = 0;
+            for (int j = 0; j < 16; j++) {
+                n += d[i * 16 + j] * d[i * 16 + j];
+            }
+            assertThat(n).isCloseTo(1.0, within(1e-5));
+        }
+        Path f = dir.resolve("dict.npy");
+        s.writeDictionary(f);
+        try (Npy.Reader r = Npy.open(f)) {
+            assertThat(r.header().rows()).isEqualTo(32);
+            assertThat(r.dIn()).isEqualTo(16);
+        }
+        assertThat(Npy.readAll(f)).containsExactly(d);
+    }
+
+    @Test
+    void featuresFireWithTheirPowerLawProbabilitiesAndMagnitudes() {
+        // few features in many dimensions are nearly orthogonal, so <x, D_i> recovers a_i (or ~0)
+        int m = 8;
+        int d = 1024;
+        SyntheticActivations s = new SyntheticActivations(new SyntheticConfig(m, d, 1.0, 2.0, 1.0, 0.0, 5), -1);
+        double[] p = s.firingProbabilities();
+        double sum = 0;
+        for (int i = 0; i < m; i++) {
+            sum += p[i];
+            if (i > 0) {
+                assertThat(p[i]).isLessThan(p[i - 1]);
+            }
+        }
+        assertThat(sum).isCloseTo(2.0, within(1e-9));
+        assertThat(p[0] / p[3]).isCloseTo(4.0, within(1e-9)); // (i+1)^-1
+
+        float[] dict = s.dictionary();
+        int rows = 10_000;
+        float[] x = s.next(rows).activations();
+        int[] fired = new int[m];
+        double magnitudeSum = 0;
+        int magnitudeCount = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < m; i++) {
+                double dot = 0;
+                for (int j = 0; j < d; j++) {
+                    dot += x[r * d + j] * dict[i * d + j];
+                }
+                if (dot > 0.25) {
+                    fired[i]++;
+                    magnitudeSum += dot;
+                    magnitudeCount++;
+                }
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            assertThat(fired[i] / (double) rows).as("firing rate of feature %d", i).isCloseTo(p[i], within(0.02));
+        }
+        assertThat(magnitudeSum / magnitudeCount).isCloseTo(1.0, within(0.05)); // uniform [0.5, 1.5]
+    }
+
+    @Test
+    void refusesBadConfigNamingTheField() {
+        assertThatThrownBy(() -> new SyntheticConfig(0, 4, 1, 1, 1, 0, 1)).hasMessageContaining("features").hasMessageContaining("got 0");
+        assertThatThrownBy(() -> new SyntheticConfig(4, 4, 1, 5, 1, 0, 1)).hasMessageContaining("meanActive");
+        assertThatThrownBy(() -> new SyntheticConfig(4, 4, 1, 1, 1, -1, 1)).hasMessageContaining("noiseStd");
+        assertThatThrownBy(() -> new SyntheticActivations(SyntheticConfig.defaults(), -5)).hasMessageContaining("rows");
+    }
+}
