@@ -85,6 +85,19 @@ class KafkaClientPropertiesTest {
     }
 
     @Test
+    void everyCommandThatTalksToKafkaDocumentsTheClientOptions() {
+        for (String[] command : List.of(new String[] {"produce"}, new String[] {"train"}, new String[] {"monitor"},
+                new String[] {"demo"}, new String[] {"bench", "producer"}, new String[] {"bench", "kafka-trainer"})) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of("--help"))
+                    .toArray(String[]::new);
+            Run help = sae(args);
+            assertThat(help.exit()).isZero();
+            assertThat(help.out()).as(String.join(" ", command))
+                    .contains("--bootstrap=HOST:PORT", "--kafka-config=FILE", "--kafka-property=KEY=VALUE");
+        }
+    }
+
+    @Test
     void aPropertyTheServiceOwnsIsRefusedNamingIt() throws Exception {
         Run train = sae("train", "--bootstrap", KAFKA.bootstrapServers(), "--kafka-property", "isolation.level=read_uncommitted",
                 "--topic", "kp.refused", "--checkpoint-dir", "/tmp/unused-kp", "--max-tokens", "1");

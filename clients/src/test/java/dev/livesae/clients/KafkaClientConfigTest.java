@@ -78,4 +78,12 @@ class KafkaClientConfigTest {
         assertThatThrownBy(() -> refused.client("x", "id", Map.of(), Map.of("sasl.jaas.config", "ours")))
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("secret-stuff"));
     }
+
+    @Test
+    void clientPropertiesPrintMaskedButCompareAsMaps() {
+        Map<String, String> p = ClientProperties.of(Map.of("ssl.keystore.password", "hunter2", "client.rack", "r1"));
+        assertThat(p.toString()).doesNotContain("hunter2").contains("client.rack=r1");
+        assertThat(p).isEqualTo(Map.of("ssl.keystore.password", "hunter2", "client.rack", "r1"));
+        assertThat(p.get("ssl.keystore.password")).isEqualTo("hunter2");
+    }
 }

@@ -9,16 +9,13 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns a rejected record into its dead letter: the original key and value bytes, to {@code dlq.<source topic>},
- * with the wire's {@link DeadLetters} headers; counts it in {@code livesae.records.rejected{component=monitor}}.
+ * with the wire's {@link DeadLetters} headers; counts it in {@code livesae.records.rejected{component=monitor}} and
+ * logs it at most once per reason per interval ({@link dev.livesae.wire.RejectionLog}).
  */
 final class DeadLetterProcessor implements Processor<String, Decoded, byte[], Outbound> {
-    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProcessor.class);
-
     private final MonitorMetrics metrics;
     private final TopicProvisioner topics;
     private final Set<String> provisioned = new HashSet<>();
@@ -39,15 +36,13 @@ final class DeadLetterProcessor implements Processor<String, Decoded, byte[], Ou
         Decoded.Rejected r = (Decoded.Rejected) record.value();
         RecordMetadata source = context.recordMetadata()
                 .orElseThrow(() -> new IllegalStateException("a rejected record has no source metadata"));
-        metrics.rejected(r.reason());
-        LOG.warn("rejected {}-{}@{}: {} {}", source.topic(), source.partition(), source.offset(), r.reason(), r.detail());
-        var headers = DeadLetters.headers(source.topic(), source.partition(), source.offset(), r.reason(), r.detail(),
-                MonitorMetrics.COMPONENT);
+        metrics.rejected(r.reason(), source.topic() + "-" + source.partition() + "@" + source.offset(), r.detail());
+        DeadLetters.Copy copy = DeadLetters.copy(source.topic(), source.partition(), source.offset(), r.key(), r.value(),
+                r.reason(), r.detail(), MonitorMetrics.COMPONENT);
         String dlq = Topics.deadLetter(source.topic());
         if (provisioned.add(dlq)) {
             topics.ensure(Set.of(dlq));
         }
-        context.forward(new Record<>(r.key(), new Outbound(dlq, r.value()),
-                record.timestamp(), headers));
+        context.forward(new Record<>(copy.key(), new Outbound(dlq, copy.value()), record.timestamp(), copy.headers()));
     }
 }

@@ -14,16 +14,24 @@ import org.apache.kafka.streams.processor.api.Record;
 /**
  * Decodes raw code records inside the topology so a bad record's bytes and source offset are still at hand:
  * a valid batch goes on keyed by its stream, anything else becomes {@link Decoded.Rejected}. Beyond the wire
- * codec's checks (schema, NaN, index range) it rejects negative latent values and negative error terms.
+ * codec's checks (caps, schema, NaN, index range) it rejects negative latent values and negative error terms, and
+ * codes of an SAE stream beyond the instance's {@code --max-saes} ({@link SaeAdmission}).
  */
 final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded> {
+    private final DecodeLimits limits;
+    private final SaeAdmission admission;
     private ProcessorContext<String, Decoded> context;
     private CodeBatchDeserializer deserializer;
+
+    DecodeProcessor(DecodeLimits limits, SaeAdmission admission) {
+        this.limits = limits;
+        this.admission = admission;
+    }
 
     @Override
     public void init(ProcessorContext<String, Decoded> context) {
         this.context = context;
-        this.deserializer = new CodeBatchDeserializer(WireAllocator.root(), DecodeLimits.defaults());
+        this.deserializer = new CodeBatchDeserializer(WireAllocator.root(), limits);
     }
 
     @Override
@@ -39,11 +47,16 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
                 problem = "codes of model " + batch.meta().model() + " at hookpoint " + batch.meta().hookpoint()
                         + " belong on " + expected + ", not " + topic;
             }
-            if (problem == null) {
-                key = new StreamKey(batch.meta().saeId(), batch.meta().hookpoint()).storeKey();
-                out = new Decoded.Ok(batch);
-            } else {
+            String storeKey = new StreamKey(batch.meta().saeId(), batch.meta().hookpoint()).storeKey();
+            if (problem != null) {
                 out = new Decoded.Rejected(record.key(), record.value(), RejectReason.UNEXPECTED_SHAPE, problem);
+            } else if (!admission.admit(storeKey)) {
+                out = new Decoded.Rejected(record.key(), record.value(), RejectReason.TOO_MANY_SAES,
+                        "this monitor instance already tracks " + admission.max() + " SAE streams (--max-saes); sae_id "
+                                + batch.meta().saeId() + " at " + batch.meta().hookpoint() + " is not tracked");
+            } else {
+                key = storeKey;
+                out = new Decoded.Ok(batch);
             }
         } catch (WireFormatException e) {
             out = new Decoded.Rejected(record.key(), record.value(), e.reason(), e.detail());

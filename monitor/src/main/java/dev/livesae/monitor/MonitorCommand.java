@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import dev.livesae.wire.DecodeLimits;
 import dev.livesae.wire.Topics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -88,6 +89,25 @@ public final class MonitorCommand implements Callable<Integer> {
             description = "Address the HTTP endpoint binds (default: ${DEFAULT-VALUE}).")
     String metricsHost;
 
+    @Option(names = "--max-saes", defaultValue = "" + MonitorOptions.DEFAULT_MAX_SAES, paramLabel = "N",
+            description = "SAE streams (sae_id at a hookpoint) this instance tracks; codes of further ones are "
+                    + "dead-lettered TOO_MANY_SAES and create no state or series (default: ${DEFAULT-VALUE}).")
+    int maxSaes;
+
+    @Option(names = "--max-record-bytes", defaultValue = "" + DecodeLimits.DEFAULT_MAX_RECORD_BYTES, paramLabel = "BYTES",
+            description = "Largest code record accepted, and the most its decoding may allocate (compressed bodies "
+                    + "expanded); larger ones are dead-lettered RECORD_TOO_LARGE / DECODED_TOO_LARGE (default: ${DEFAULT-VALUE}).")
+    long maxRecordBytes;
+
+    @Option(names = "--max-d-sae", defaultValue = "" + DecodeLimits.DEFAULT_MAX_D_SAE, paramLabel = "N",
+            description = "Largest d_sae (latents) accepted; the state of one SAE is ~40 bytes per latent "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxDSae;
+
+    @Option(names = "--max-k", defaultValue = "" + DecodeLimits.DEFAULT_MAX_K, paramLabel = "K",
+            description = "Largest k (latents per token) accepted (default: ${DEFAULT-VALUE}).")
+    int maxK;
+
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     /** Stops a running {@link #call()} as Ctrl-C would, without a JVM shutdown (for embedding and tests). */
@@ -114,13 +134,25 @@ public final class MonitorCommand implements Callable<Integer> {
         if (windowTokens < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--window-tokens must be >= 1 (got " + windowTokens + ")");
         }
+        if (maxRecordBytes < 1024 || maxRecordBytes > DecodeLimits.MAX_RECORD_BYTES_LIMIT) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-record-bytes must be in [1024, "
+                    + DecodeLimits.MAX_RECORD_BYTES_LIMIT + "] (got " + maxRecordBytes + ")");
+        }
+        if (maxDSae < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-d-sae must be >= 1 (got " + maxDSae + ")");
+        }
+        if (maxK < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-k must be >= 1 (got " + maxK + ")");
+        }
         try {
             List<String> t = modelHook ? List.of(Topics.codes(model, hookpoint)) : topics;
             KafkaClientConfig cfg = kafka.clientConfig();
             MonitorOptions o = new MonitorOptions(cfg.bootstrap(), t, topicPattern, windowTokens,
                     baselineTokens == null ? windowTokens : baselineTokens,
                     deadHorizonTokens == null ? (long) MonitorOptions.DEFAULT_DEAD_HORIZON_WINDOWS * windowTokens : deadHorizonTokens,
-                    denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, cfg.userProperties());
+                    denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort,
+                    cfg.userProperties(), maxSaes, MonitorOptions.DEFAULT_DECODE_LIMITS.withMaxRecordBytes(maxRecordBytes)
+                            .withMaxDimensions(DecodeLimits.DEFAULT_MAX_D_IN, maxDSae, maxK));
             if (baselineFile != null) {
                 Baseline.read(baselineFile);
             }

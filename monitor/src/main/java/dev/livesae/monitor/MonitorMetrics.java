@@ -3,8 +3,8 @@ package dev.livesae.monitor;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.livesae.wire.DeadLetterPublisher;
 import dev.livesae.wire.RejectReason;
+import dev.livesae.wire.RejectionLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -15,19 +15,22 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 /**
  * The monitor's meters. Per stream they are tagged {@code sae_id} and {@code hookpoint} only (never a latent), and
  * registered when the stream's first batch arrives; rejected records are {@code livesae.records.rejected} tagged
- * {@code reason} and {@code component=monitor}. Gauges read NaN until their first window.
+ * {@code reason} and {@code component=monitor}, every reason registered at 0 when bound. Gauges read NaN until their first window.
  */
 public final class MonitorMetrics implements MeterBinder {
     public static final String COMPONENT = "monitor";
 
     private volatile MeterRegistry registry;
     private final Map<StreamKey, StreamMeters> streams = new ConcurrentHashMap<>();
-    private final Map<RejectReason, Counter> rejected = new ConcurrentHashMap<>();
+    private volatile RejectionLog rejections;
 
     @Override
     public void bindTo(MeterRegistry registry) {
         if (this.registry != null && this.registry != registry) {
             throw new IllegalStateException("MonitorMetrics is already bound to another registry");
+        }
+        if (this.registry == null) {
+            this.rejections = new RejectionLog(registry, COMPONENT);
         }
         this.registry = registry;
     }
@@ -45,8 +48,22 @@ public final class MonitorMetrics implements MeterBinder {
         return streams.computeIfAbsent(key, k -> new StreamMeters(registry(), k));
     }
 
+    /** Counts a rejected record (every reason is registered at 0 when bound) and logs it, rate-limited per reason. */
+    public void rejected(RejectReason reason, String source, String detail) {
+        registry();
+        rejections.rejected(reason, source, detail);
+    }
+
     public void rejected(RejectReason reason) {
-        rejected.computeIfAbsent(reason, r -> DeadLetterPublisher.rejectedCounter(registry(), r, COMPONENT)).increment();
+        rejected(reason, "a record", "");
+    }
+
+    /** {@code livesae.monitor.saes.tracked}: how many SAE streams the instance tracks, out of {@code --max-saes}. */
+    void trackSaes(SaeAdmission admission) {
+        Gauge.builder("livesae.monitor.saes.tracked", admission, SaeAdmission::tracked)
+                .description("SAE streams (sae_id at a hookpoint) this monitor instance tracks; codes of further ones"
+                        + " are dead-lettered TOO_MANY_SAES once it reaches --max-saes")
+                .register(registry());
     }
 
     /** Meters of one (sae_id, hookpoint). Gauges read the volatile fields. */

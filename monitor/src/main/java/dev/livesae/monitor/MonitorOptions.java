@@ -1,7 +1,9 @@
 package dev.livesae.monitor;
 
+import dev.livesae.clients.ClientProperties;
 import dev.livesae.clients.KafkaClientConfig;
 import dev.livesae.service.ServiceHttpServer;
+import dev.livesae.wire.DecodeLimits;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -27,11 +29,15 @@ import java.util.regex.PatternSyntaxException;
  * @param metricsPort       port of the HTTP endpoint, 0 for any free port
  * @param kafkaProperties   the user's Kafka client properties ({@code --kafka-config}, {@code --kafka-property}),
  *                          applied to Kafka Streams' internal clients and the monitor's admin client
+ * @param maxSaes           streams (sae_id at a hookpoint) this instance tracks; codes of further ones are
+ *                          dead-lettered {@code TOO_MANY_SAES} and create no state and no series
+ * @param decodeLimits      the caps on one code record (bytes, d_sae, k, rows; zero-row batches rejected)
  */
 public record MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
                              int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
                              Path baselineFile, Path stateDir, String applicationId, String metricsHost,
-                             int metricsPort, Map<String, String> kafkaProperties) {
+                             int metricsPort, Map<String, String> kafkaProperties, int maxSaes,
+                             DecodeLimits decodeLimits) {
     public static final int DEFAULT_WINDOW_TOKENS = 50_000;
     public static final double DEFAULT_DENSE_THRESHOLD = 0.1;
     public static final int DEFAULT_TOP_N = 20;
@@ -40,9 +46,13 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     public static final int DEFAULT_METRICS_PORT = 9403;
     /** The dead horizon is this many windows unless set. */
     public static final int DEFAULT_DEAD_HORIZON_WINDOWS = 10;
+    /** SAE streams one instance tracks by default: 64 x ~40 MB at the largest default d_sae. */
+    public static final int DEFAULT_MAX_SAES = 64;
+    /** The codec's caps; a zero-row code batch is rejected (it would create state and carry nothing). */
+    public static final DecodeLimits DEFAULT_DECODE_LIMITS = DecodeLimits.defaults().withAllowEmpty(false);
 
     public MonitorOptions {
-        kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
+        kafkaProperties = ClientProperties.of(kafkaProperties); // toString masks secrets
         bootstrap = KafkaClientConfig.of(bootstrap, kafkaProperties).bootstrap(); // validates; names --bootstrap
         topics = topics == null ? List.of() : List.copyOf(topics);
         if (topics.isEmpty() == (topicPattern == null)) {
@@ -83,6 +93,22 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
             throw new IllegalArgumentException("--metrics-host must be non-blank (got " + metricsHost + ")");
         }
         ServiceHttpServer.checkPort(metricsPort);
+        if (maxSaes < 1 || maxSaes > 100_000) {
+            throw new IllegalArgumentException("--max-saes must be in [1, 100000] (got " + maxSaes + ")");
+        }
+        if (decodeLimits == null) {
+            throw new IllegalArgumentException("decodeLimits must not be null");
+        }
+    }
+
+    /** Options with the default SAE cap and decode limits. */
+    public MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
+                          int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
+                          Path baselineFile, Path stateDir, String applicationId, String metricsHost, int metricsPort,
+                          Map<String, String> kafkaProperties) {
+        this(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens, denseThreshold, topN,
+                baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, DEFAULT_MAX_SAES,
+                DEFAULT_DECODE_LIMITS);
     }
 
     /** Where every Kafka client of this monitor gets its configuration. */
@@ -93,7 +119,7 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     /** A copy whose clients get these user properties. */
     public MonitorOptions withKafkaProperties(Map<String, String> props) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, props);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, props, maxSaes, decodeLimits);
     }
 
     /** Options with every default, reading {@code topics}. */
@@ -106,36 +132,48 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     /** A copy with window W, baseline W and dead horizon 10 W. */
     public MonitorOptions withWindowTokens(int w) {
         return new MonitorOptions(bootstrap, topics, topicPattern, w, w, (long) DEFAULT_DEAD_HORIZON_WINDOWS * w,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withBaselineTokens(int b) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, b, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withDeadHorizonTokens(long h) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, h,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withBaselineFile(Path file) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties);
+                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withApplicationId(String id) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, kafkaProperties);
+                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
     }
 
     public MonitorOptions withMetrics(String host, int port) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, kafkaProperties);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, kafkaProperties, maxSaes, decodeLimits);
+    }
+
+    public MonitorOptions withMaxSaes(int n) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
+                n, decodeLimits);
+    }
+
+    public MonitorOptions withDecodeLimits(DecodeLimits limits) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
+                maxSaes, limits);
     }
 
     public MonitorOptions withTopN(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties);
+                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
     }
 }

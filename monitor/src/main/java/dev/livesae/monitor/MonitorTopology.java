@@ -69,7 +69,10 @@ public final class MonitorTopology {
         KStream<byte[], byte[]> codes = options.topicPattern() != null
                 ? builder.stream(Pattern.compile(options.topicPattern()), raw)
                 : builder.stream(options.topics(), raw);
-        KStream<String, Decoded> decoded = codes.process(DecodeProcessor::new, Named.as("decode"));
+        SaeAdmission admission = new SaeAdmission(options.maxSaes());
+        metrics.trackSaes(admission);
+        KStream<String, Decoded> decoded = codes.process(() -> new DecodeProcessor(options.decodeLimits(), admission),
+                Named.as("decode"));
         Map<String, KStream<String, Decoded>> branches = decoded.split(Named.as("decoded-"))
                 .branch((k, v) -> v instanceof Decoded.Rejected, Branched.as("rejected"))
                 .defaultBranch(Branched.as("ok"));

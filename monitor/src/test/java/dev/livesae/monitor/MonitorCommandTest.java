@@ -58,6 +58,24 @@ class MonitorCommandTest {
         assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--dead-horizon-tokens", "0")).contains("--dead-horizon-tokens");
         assertThat(rejection("--bootstrap", "h:1", "--topic-pattern", "codes[")).contains("--topic-pattern must be a regular expression");
         assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--baseline-file", "/no/such/file.json")).contains("--baseline-file");
+        assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--max-saes", "0")).contains("--max-saes must be in [1, 100000] (got 0)");
+        assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--max-record-bytes", "100")).contains("--max-record-bytes must be in [1024,");
+        assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--max-d-sae", "0")).contains("--max-d-sae must be >= 1 (got 0)");
+        assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--max-k", "-1")).contains("--max-k must be >= 1 (got -1)");
+    }
+
+    @Test
+    void inputCapsReachTheDecodeLimits() {
+        MonitorOptions defaults = parsed("--bootstrap", "h:1", "--topic", "t").options();
+        assertThat(defaults.maxSaes()).isEqualTo(64);
+        assertThat(defaults.decodeLimits().allowEmpty()).isFalse();
+        assertThat(defaults.decodeLimits().maxDSae()).isEqualTo(1 << 20);
+        MonitorOptions o = parsed("--bootstrap", "h:1", "--topic", "t", "--max-saes", "3", "--max-record-bytes", "4096",
+                "--max-d-sae", "512", "--max-k", "16").options();
+        assertThat(o.maxSaes()).isEqualTo(3);
+        assertThat(o.decodeLimits().maxRecordBytes()).isEqualTo(4096);
+        assertThat(o.decodeLimits().maxDSae()).isEqualTo(512);
+        assertThat(o.decodeLimits().maxK()).isEqualTo(16);
     }
 
     @Test
@@ -72,11 +90,13 @@ class MonitorCommandTest {
         String help = new CommandLine(new MonitorCommand()).getUsageMessage().replaceAll("\\s+", " ");
         for (String flag : List.of("--bootstrap", "--model", "--hookpoint", "--topic", "--topic-pattern", "--window-tokens",
                 "--baseline-tokens", "--dead-horizon-tokens", "--dense-threshold", "--top-n", "--baseline-file",
-                "--state-dir", "--application-id", "--metrics-port", "--metrics-host", "--help", "--version")) {
+                "--state-dir", "--application-id", "--metrics-port", "--metrics-host", "--max-saes", "--max-record-bytes",
+                "--max-d-sae", "--max-k", "--help", "--version")) {
             assertThat(help).contains(flag);
         }
         assertThat(help).contains("(default: 9403)", "(default: 50000)", "(default: 0.1)", "(default: 127.0.0.1)",
-                "(default: W)", "(default: 10 x W)", "(default: 20)", "(default: livesae-monitor)");
+                "(default: W)", "(default: 10 x W)", "(default: 20)", "(default: livesae-monitor)", "(default: 64)",
+                "(default: 268435456)", "(default: 1048576)", "(default: 4096)");
     }
 
     @Test

@@ -30,7 +30,7 @@ class MonitorMetricsTest {
             assertThat(meter.getId().getTags()).extracting(t -> t.getKey())
                     .isSubsetOf("sae_id", "hookpoint", "reason", "component");
         });
-        assertThat(registry.getMeters()).extracting(x -> x.getId().getName()).containsExactlyInAnyOrder(
+        assertThat(registry.getMeters().stream().map(x -> x.getId().getName()).distinct().toList()).containsExactlyInAnyOrder(
                 "livesae.monitor.tokens", "livesae.monitor.windows.closed", "livesae.monitor.baseline.rebases",
                 "livesae.monitor.l0", "livesae.monitor.recon.error", "livesae.monitor.drift.psi",
                 "livesae.monitor.drift.js", "livesae.monitor.dead.latents", "livesae.monitor.dense.latents",
@@ -50,6 +50,16 @@ class MonitorMetricsTest {
         assertThat(registry.get("livesae.records.rejected").tags("reason", "NON_FINITE", "component", "monitor")
                 .counter().count()).isEqualTo(1.0);
         assertThat(metrics.stream(KEY)).isSameAs(m);
+    }
+
+    @Test
+    void registersEveryRejectionReasonAtZeroWhenBound() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new MonitorMetrics().bindTo(registry);
+        for (RejectReason reason : RejectReason.values()) {
+            assertThat(registry.get("livesae.records.rejected").tags("reason", reason.name(), "component", "monitor")
+                    .counter().count()).as(reason.name()).isZero();
+        }
     }
 
     @Test

@@ -25,6 +25,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -223,6 +224,47 @@ class MonitorTopologyTest {
         assertThat(registry.get("livesae.records.rejected").tag("reason", "NON_FINITE").counter().count()).isEqualTo(1.0);
         assertThat(json(windows)).singleElement()
                 .satisfies(w -> assertThat(ints(w.get("firingCounts"))).containsExactly(1, 1, 0, 0));
+    }
+
+    @Test
+    void codesOfSaesBeyondMaxSaesAreDeadLetteredAndCreateNoStateOrSeries() {
+        start(options(4).withMaxSaes(2));
+        TestOutputTopic<byte[], byte[]> dlq = driver.createOutputTopic(Topics.deadLetter(CODES),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        for (int i = 0; i < 5; i++) {
+            CodeMeta meta = new CodeMeta("sae-" + i, 1, Codes.MODEL, Codes.HOOK, 16, 6, 2);
+            send(Codes.batch(meta, new int[][] {{0, 1}}));
+        }
+        send(Codes.batch(new CodeMeta("sae-0", 1, Codes.MODEL, Codes.HOOK, 16, 6, 2), new int[][] {{2}}));
+
+        List<TestRecord<byte[], byte[]>> letters = dlq.readRecordsToList();
+        assertThat(letters).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.REASON))
+                .containsExactly("TOO_MANY_SAES", "TOO_MANY_SAES", "TOO_MANY_SAES");
+        assertThat(letters).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET))
+                .containsExactly("2", "3", "4");
+        assertThat(DeadLetters.header(letters.get(0).headers(), DeadLetters.DETAIL)).contains("--max-saes", "sae-2");
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(MonitorTopology.STATE_STORE);
+        assertThat(store.get(new StreamKey("sae-2", Codes.HOOK).storeKey())).isNull();
+        assertThat(registry.find("livesae.monitor.tokens").counters()).extracting(c -> c.getId().getTag("sae_id"))
+                .containsExactlyInAnyOrder("sae-0", "sae-1");
+        assertThat(registry.get("livesae.monitor.tokens").tag("sae_id", "sae-0").counter().count()).isEqualTo(2.0);
+        assertThat(registry.get("livesae.monitor.saes.tracked").gauge().value()).isEqualTo(2.0);
+        assertThat(registry.get("livesae.records.rejected").tags("reason", "TOO_MANY_SAES", "component", "monitor")
+                .counter().count()).isEqualTo(3.0);
+    }
+
+    @Test
+    void codeBatchClaimingAHugeDictionaryIsDeadLetteredBeforeAnyStateIsSized() {
+        start(options(4));
+        TestOutputTopic<byte[], byte[]> dlq = driver.createOutputTopic(Topics.deadLetter(CODES),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        send(Codes.batch(new CodeMeta("huge", 1, Codes.MODEL, Codes.HOOK, 16, Integer.MAX_VALUE, 2), new int[][] {{0, 1}}));
+        send(Codes.batch(Codes.meta(1, 6, 2), new int[][] {{0, 1}}));
+        List<TestRecord<byte[], byte[]>> letters = dlq.readRecordsToList();
+        assertThat(letters).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.REASON))
+                .containsExactly("DIMENSION_TOO_LARGE");
+        assertThat(registry.find("livesae.monitor.tokens").counters()).extracting(c -> c.getId().getTag("sae_id"))
+                .containsExactly(Codes.SAE);
     }
 
     @Test

@@ -10,28 +10,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +43,6 @@ public final class ActivationPublisher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ActivationPublisher.class);
     private static final long ROW_OVERHEAD_BYTES = 16; // sequence id 8 + position 4 + token id 4
-    private static final Duration TOPIC_CREATE_TIMEOUT = Duration.ofSeconds(30);
 
     private final PublisherOptions options;
     private final SequenceIds sequenceIds;
@@ -66,20 +52,17 @@ public final class ActivationPublisher implements AutoCloseable {
     private final ActivationBatchSerializer serializer;
     private final PublisherMetrics metrics;
 
-    private final ReentrantLock bufferLock = new ReentrantLock();
-    private final Condition spaceFreed = bufferLock.newCondition();
-    private long bufferedBytes; // guarded by bufferLock
-    private int waiting; // guarded by bufferLock
+    private final ByteBudget budget;
+    private final TopicCreator topics;
 
-    private final Map<String, Accumulator> accumulators = new HashMap<>(); // guarded by itself
+    private final Map<String, HookpointBatch> accumulators = new HashMap<>(); // guarded by itself
     private final LinkedBlockingQueue<Sealed> queue = new LinkedBlockingQueue<>();
-    private final Set<String> topicsReady = new HashSet<>(); // sender thread only
     private final LongAdder acceptedRows = new LongAdder();
     private final Thread sender;
     private volatile boolean closed;
 
     /** A sealed batch with the bytes it holds in the buffer account. */
-    private record Sealed(String topic, ActivationBatch batch, long reservedBytes) {
+    record Sealed(String topic, ActivationBatch batch, long reservedBytes) {
         static final Sealed STOP = new Sealed("", null, 0);
     }
 
@@ -95,7 +78,9 @@ public final class ActivationPublisher implements AutoCloseable {
         this.instanceId = String.format("livesae-producer-%04x", producerId);
         this.key = options.keyByProducer() ? instanceId.getBytes(StandardCharsets.UTF_8) : null;
         Map<String, Object> kafkaConfig = kafkaProperties(options, instanceId); // refuses bad properties before anything starts
-        this.metrics = new PublisherMetrics(this::bufferedBytes);
+        this.budget = new ByteBudget(options.maxBufferedBytes(), options.onFull());
+        this.topics = new TopicCreator(clientConfig(options), instanceId + "-admin", options.createTopics(), options.topicPartitions());
+        this.metrics = new PublisherMetrics(budget::bufferedBytes);
         if (registry != null) {
             metrics.bindTo(registry);
         }
@@ -176,12 +161,12 @@ public final class ActivationPublisher implements AutoCloseable {
         }
         int d = activations.length / rows;
         ensureOpen();
-        Accumulator acc = accumulator(hookpoint, d);
+        HookpointBatch acc = accumulator(hookpoint, d);
         long rowBytes = 4L * d + ROW_OVERHEAD_BYTES;
         int done = 0;
         while (done < rows) {
             int n = Math.min(rows - done, acc.capacity);
-            if (!reserve(n * rowBytes)) {
+            if (!budget.reserve(n * rowBytes, this::sealAll, this::ensureOpen)) {
                 metrics.hook(hookpoint).dropped.add(rows - done);
                 return false;
             }
@@ -215,7 +200,7 @@ public final class ActivationPublisher implements AutoCloseable {
      */
     public boolean flush(Duration timeout) {
         sealAll();
-        return awaitEmpty(timeout);
+        return budget.awaitEmpty(timeout);
     }
 
     public PublisherStats stats() {
@@ -236,22 +221,12 @@ public final class ActivationPublisher implements AutoCloseable {
 
     /** Bytes accepted and not yet acknowledged (or failed). */
     public long bufferedBytes() {
-        bufferLock.lock();
-        try {
-            return bufferedBytes;
-        } finally {
-            bufferLock.unlock();
-        }
+        return budget.bufferedBytes();
     }
 
     /** Threads currently blocked in {@link #publish} waiting for buffer space (BLOCK mode). */
     public int waitingPublishers() {
-        bufferLock.lock();
-        try {
-            return waiting;
-        } finally {
-            bufferLock.unlock();
-        }
+        return budget.waiting();
     }
 
     /** Publishes everything accepted so far (up to {@code closeTimeout}), then closes the Kafka producer. */
@@ -261,16 +236,11 @@ public final class ActivationPublisher implements AutoCloseable {
             return;
         }
         closed = true;
-        bufferLock.lock();
-        try {
-            spaceFreed.signalAll(); // blocked publishers fail with "closed"
-        } finally {
-            bufferLock.unlock();
-        }
+        budget.wakeAll(); // blocked publishers fail with "closed"
         long deadline = System.nanoTime() + options.closeTimeout().toNanos();
         sealAll();
         queue.add(Sealed.STOP);
-        boolean drained = awaitEmpty(options.closeTimeout());
+        boolean drained = budget.awaitEmpty(options.closeTimeout());
         try {
             sender.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         } catch (InterruptedException e) {
@@ -293,14 +263,14 @@ public final class ActivationPublisher implements AutoCloseable {
         }
     }
 
-    private Accumulator accumulator(String hookpoint, int d) {
+    private HookpointBatch accumulator(String hookpoint, int d) {
         synchronized (accumulators) {
-            Accumulator acc = accumulators.get(hookpoint);
+            HookpointBatch acc = accumulators.get(hookpoint);
             if (acc == null) {
                 ActivationMeta meta = new ActivationMeta(options.model(), hookpoint, d);
                 long rowBytes = 4L * d + ROW_OVERHEAD_BYTES;
                 int capacity = (int) Math.max(1, Math.min(options.batchRows(), options.batchBytes() / rowBytes));
-                acc = new Accumulator(Topics.activations(options.model(), hookpoint), meta, capacity);
+                acc = new HookpointBatch(Topics.activations(options.model(), hookpoint), meta, capacity);
                 accumulators.put(hookpoint, acc);
                 metrics.hook(hookpoint);
             } else if (acc.meta.dIn() != d) {
@@ -311,67 +281,9 @@ public final class ActivationPublisher implements AutoCloseable {
         }
     }
 
-    /** Takes {@code bytes} from the buffer account; false if DROP and they do not fit. */
-    private boolean reserve(long bytes) {
-        bufferLock.lock();
-        try {
-            while (bufferedBytes > 0 && bufferedBytes + bytes > options.maxBufferedBytes()) {
-                if (options.onFull() == OnFull.DROP) {
-                    return false;
-                }
-                waiting++;
-                try {
-                    // partial batches hold buffer space too: let them go now rather than after linger
-                    sealAll();
-                    spaceFreed.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for publisher buffer space", e);
-                } finally {
-                    waiting--;
-                }
-                ensureOpen();
-            }
-            bufferedBytes += bytes;
-            return true;
-        } finally {
-            bufferLock.unlock();
-        }
-    }
-
-    private void release(long bytes) {
-        bufferLock.lock();
-        try {
-            bufferedBytes -= bytes;
-            spaceFreed.signalAll();
-        } finally {
-            bufferLock.unlock();
-        }
-    }
-
-    private boolean awaitEmpty(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        bufferLock.lock();
-        try {
-            while (bufferedBytes > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                spaceFreed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } finally {
-            bufferLock.unlock();
-        }
-    }
-
     private void sealAll() {
         synchronized (accumulators) {
-            for (Accumulator acc : accumulators.values()) {
+            for (HookpointBatch acc : accumulators.values()) {
                 if (acc.rows > 0) {
                     enqueue(acc.seal(4L * acc.meta.dIn() + ROW_OVERHEAD_BYTES));
                 }
@@ -382,7 +294,7 @@ public final class ActivationPublisher implements AutoCloseable {
     private void sealLingering(long now) {
         long linger = options.linger().toNanos();
         synchronized (accumulators) {
-            for (Accumulator acc : accumulators.values()) {
+            for (HookpointBatch acc : accumulators.values()) {
                 if (acc.rows > 0 && now - acc.firstRowNanos >= linger) {
                     enqueue(acc.seal(4L * acc.meta.dIn() + ROW_OVERHEAD_BYTES));
                 }
@@ -420,7 +332,7 @@ public final class ActivationPublisher implements AutoCloseable {
 
     private void send(Sealed s) {
         PublisherMetrics.Hook hook = metrics.hook(s.batch().meta().hookpoint());
-        ensureTopic(s.topic());
+        topics.ensure(s.topic());
         long t0 = System.nanoTime();
         try {
             producer.send(new ProducerRecord<>(s.topic(), key, s.batch()), (md, error) -> {
@@ -432,11 +344,11 @@ public final class ActivationPublisher implements AutoCloseable {
                 } else {
                     failed(hook, s, error);
                 }
-                release(s.reservedBytes());
+                budget.release(s.reservedBytes());
             });
         } catch (RuntimeException e) {
             failed(hook, s, e);
-            release(s.reservedBytes());
+            budget.release(s.reservedBytes());
         }
     }
 
@@ -445,86 +357,6 @@ public final class ActivationPublisher implements AutoCloseable {
         long n = hook.errors.sum();
         if (n <= 10 || n % 100 == 0) {
             log.warn("{}: batch of {} rows to {} failed ({} failures so far): {}", instanceId, s.batch().rows(), s.topic(), n, error.toString());
-        }
-    }
-
-    /** Creates the topic once per run if asked to; failures are logged and the send goes ahead. */
-    private void ensureTopic(String topic) {
-        if (!options.createTopics() || !topicsReady.add(topic)) {
-            return;
-        }
-        try (Admin admin = Admin.create(clientConfig(options).admin(instanceId + "-admin"))) {
-            admin.createTopics(List.of(new NewTopic(topic, Optional.of(options.topicPartitions()), Optional.empty())))
-                    .all().get(TOPIC_CREATE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            log.info("created topic {} with {} partitions", topic, options.topicPartitions());
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                log.warn("could not create topic {}: {}", topic, e.getCause().toString());
-            }
-        } catch (TimeoutException e) {
-            log.warn("creating topic {} timed out after {}", topic, TOPIC_CREATE_TIMEOUT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The open batch of one hookpoint. Guarded by {@code accumulators}. */
-    private static final class Accumulator {
-        final String topic;
-        final ActivationMeta meta;
-        final int capacity;
-        long[] seq;
-        int[] pos;
-        int[] tok;
-        float[] act;
-        boolean anyToken;
-        int rows;
-        long firstRowNanos;
-
-        Accumulator(String topic, ActivationMeta meta, int capacity) {
-            this.topic = topic;
-            this.meta = meta;
-            this.capacity = capacity;
-            fresh();
-        }
-
-        private void fresh() {
-            seq = new long[capacity];
-            pos = new int[capacity];
-            tok = new int[capacity];
-            act = new float[capacity * meta.dIn()];
-            anyToken = false;
-            rows = 0;
-        }
-
-        /** Copies up to n rows from offset; returns how many fit. */
-        int append(long[] sequenceIds, int[] positions, int[] tokenIds, float[] activations, int offset, int n) {
-            int k = Math.min(n, capacity - rows);
-            if (rows == 0) {
-                firstRowNanos = System.nanoTime();
-            }
-            System.arraycopy(sequenceIds, offset, seq, rows, k);
-            System.arraycopy(positions, offset, pos, rows, k);
-            if (tokenIds != null) {
-                System.arraycopy(tokenIds, offset, tok, rows, k);
-                anyToken = true;
-            } else {
-                Arrays.fill(tok, rows, rows + k, ActivationBatch.NO_TOKEN);
-            }
-            int d = meta.dIn();
-            System.arraycopy(activations, offset * d, act, rows * d, k * d);
-            rows += k;
-            return k;
-        }
-
-        Sealed seal(long rowBytes) {
-            int n = rows;
-            ActivationBatch batch = n == capacity
-                    ? new ActivationBatch(meta, seq, pos, anyToken ? tok : null, act)
-                    : new ActivationBatch(meta, Arrays.copyOf(seq, n), Arrays.copyOf(pos, n),
-                            anyToken ? Arrays.copyOf(tok, n) : null, Arrays.copyOf(act, n * meta.dIn()));
-            fresh();
-            return new Sealed(topic, batch, n * rowBytes);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.livesae.producer;
 
+import dev.livesae.clients.ClientProperties;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -60,7 +61,7 @@ public record PublisherOptions(String bootstrapServers, String model, int batchR
         if (closeTimeout.isNegative()) {
             throw new IllegalArgumentException("closeTimeout must be >= 0 (got " + closeTimeout + ")");
         }
-        kafka = Map.copyOf(Objects.requireNonNull(kafka, "kafka"));
+        kafka = ClientProperties.of(Objects.requireNonNull(kafka, "kafka")); // toString masks secrets
     }
 
     /** Defaults: 512 rows / 900 kB / 50 ms batches, zstd, 64 MiB buffer, BLOCK, topics created with 1 partition. */

@@ -16,18 +16,18 @@ import picocli.CommandLine.Option;
 public final class KafkaOptions {
 
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
-            description = "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]; may instead come from bootstrap.servers "
-                    + "in --kafka-config.")
+            description = "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...] (default: none; required unless "
+                    + "bootstrap.servers is in --kafka-config).")
     String bootstrap;
 
     @Option(names = "--kafka-config", paramLabel = "FILE",
             description = "Kafka client properties file applied to every Kafka client of this command (security.protocol, "
-                    + "sasl.*, ssl.*, timeouts, client.rack, ...). Values are never logged.")
+                    + "sasl.*, ssl.*, timeouts, client.rack, ...). Values are never logged (default: none).")
     Path configFile;
 
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
             description = "One Kafka client property for every client of this command; repeatable; wins over "
-                    + "--kafka-config.")
+                    + "--kafka-config (default: none).")
     List<String> properties = new ArrayList<>();
 
     public KafkaOptions() {

@@ -176,7 +176,7 @@ class ProduceCommandTest {
         assertRefused(produce("--bootstrap", b, "--batch-rows", "0"), "--batch-rows must be in [1, 1000000] (got 0)");
         assertRefused(produce("--bootstrap", b, "--max-length", "1000"), "--max-length must be in [2, 512] (got 1000)");
         assertRefused(produce("--source", "mistral", "--bootstrap", b), "--source must be minilm, synthetic, npy or arrow (got mistral)");
-        assertRefused(produce("--source", "synthetic"), "--bootstrap must be HOST:PORT");
+        assertRefused(produce("--source", "synthetic"), "--bootstrap: no Kafka bootstrap servers given");
         assertRefused(produce("--source", "synthetic", "--bootstrap", b, "--features", "0"), "--features must be in");
         assertRefused(produce("--source", "npy", "--bootstrap", b), "--file is required");
         assertRefused(produce("--source", "npy", "--bootstrap", b, "--file", dir.resolve("missing.npy").toString()), "file not found");

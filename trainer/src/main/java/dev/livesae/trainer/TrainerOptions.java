@@ -1,5 +1,6 @@
 package dev.livesae.trainer;
 
+import dev.livesae.clients.ClientProperties;
 import dev.livesae.clients.KafkaClientConfig;
 import java.util.Map;
 
@@ -92,7 +93,7 @@ public record TrainerOptions(
     public static final Duration MAX_COMMIT_INTERVAL = Duration.ofSeconds(30);
 
     public TrainerOptions {
-        kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
+        kafkaProperties = ClientProperties.of(kafkaProperties); // toString masks secrets
         bootstrap = KafkaClientConfig.of(bootstrap, kafkaProperties).bootstrap(); // validates; names --bootstrap
         requireText(topic, "--topic");
         if (!topic.matches("[A-Za-z0-9._-]{1,249}")) {

@@ -419,6 +419,14 @@ public final class TrainerService implements AutoCloseable {
             reject(rec, RejectReason.WRONG_WIDTH, "activation width d_in is " + b.dIn() + ", this trainer expects " + dIn);
             return;
         }
+        if (model == null && !opts.encodeOnly()) {
+            // bad-input guard (issue 11): the first batch sizes the SAE; refuse one it cannot be built for
+            FirstBatchCheck.Refusal refusal = FirstBatchCheck.refusal(opts, b, FirstBatchCheck.memoryBytes());
+            if (refusal != null) {
+                reject(rec, refusal.reason(), refusal.detail());
+                return;
+            }
+        }
         if (model == null) {
             initialise(b);
         }

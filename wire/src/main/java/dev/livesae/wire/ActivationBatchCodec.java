@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
@@ -45,25 +46,50 @@ public final class ActivationBatchCodec extends ArrowCodec<ActivationBatch> {
     @Override
     Header header(Schema schema) {
         requireSchemaName(schema, WireSchema.ACTIVATION_SCHEMA);
+        String model = text(schema, WireSchema.KEY_MODEL);
+        String hookpoint = text(schema, WireSchema.KEY_HOOKPOINT);
         int dIn = (int) number(schema, WireSchema.KEY_D_IN, 1);
-        ActivationMeta meta = new ActivationMeta(text(schema, WireSchema.KEY_MODEL), text(schema, WireSchema.KEY_HOOKPOINT), dIn);
+        requireAtMost(WireSchema.KEY_D_IN, dIn, limits().maxDIn());
         int expected = limits().expectedDIn();
         if (expected != 0 && expected != dIn) {
             throw new WireFormatException(RejectReason.WRONG_WIDTH,
                     "activation width d_in is " + dIn + ", this consumer expects " + expected);
         }
-        return new Meta(meta);
+        requireColumn(schema, WireSchema.SEQUENCE_ID, WireSchema.INT64, false);
+        requireColumn(schema, WireSchema.POSITION, WireSchema.INT32, false);
+        requireColumn(schema, WireSchema.TOKEN_ID, WireSchema.INT32, true);
+        int width = listColumn(schema, WireSchema.ACTIVATION, WireSchema.FLOAT32);
+        requireWidth(WireSchema.ACTIVATION, width, dIn);
+        return new Meta(new ActivationMeta(model, hookpoint, dIn));
     }
 
     @Override
     ActivationBatch read(VectorSchemaRoot root, Header header) {
         ActivationMeta meta = ((Meta) header).meta();
         int rows = root.getRowCount();
-        return new ActivationBatch(meta,
-                Columns.readLongs(root, WireSchema.SEQUENCE_ID, rows),
-                Columns.readInts(root, WireSchema.POSITION, rows),
-                Columns.readTokenIds(root, rows),
-                Columns.readFloatLists(root, WireSchema.ACTIVATION, meta.dIn(), rows));
+        BigIntVector seq = Columns.vector(root, WireSchema.SEQUENCE_ID, BigIntVector.class);
+        IntVector pos = Columns.vector(root, WireSchema.POSITION, IntVector.class);
+        IntVector tok = Columns.vector(root, WireSchema.TOKEN_ID, IntVector.class);
+        FixedSizeListVector act = Columns.vector(root, WireSchema.ACTIVATION, FixedSizeListVector.class);
+        Float4Vector items = Columns.items(act, WireSchema.ACTIVATION, Float4Vector.class);
+        int n = Math.multiplyExact(rows, meta.dIn());
+
+        Columns.requireLength(seq, WireSchema.SEQUENCE_ID, rows);
+        Columns.requireLength(pos, WireSchema.POSITION, rows);
+        if (tok != null) {
+            Columns.requireLength(tok, WireSchema.TOKEN_ID, rows);
+        }
+        Columns.requireLength(act, items, WireSchema.ACTIVATION, rows);
+
+        Columns.requireNoNulls(seq, WireSchema.SEQUENCE_ID, rows);
+        Columns.requireNoNulls(pos, WireSchema.POSITION, rows);
+        Columns.requireNoNulls(act, WireSchema.ACTIVATION, rows);
+        Columns.requireNoNulls(items, WireSchema.ACTIVATION + " item", n);
+
+        float[] activations = Columns.copyFloats(items, n);
+        Columns.requireFinite(activations, WireSchema.ACTIVATION, meta.dIn());
+        return new ActivationBatch(meta, Columns.copyLongs(seq, rows), Columns.copyInts(pos, rows),
+                Columns.copyTokenIds(tok, rows), activations);
     }
 
     @Override

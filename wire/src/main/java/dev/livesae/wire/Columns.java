@@ -2,14 +2,17 @@ package dev.livesae.wire;
 
 import java.nio.ByteOrder;
 
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 
-/** Typed access to the contract's columns: bulk writes, and reads that check type, nulls and finiteness. */
+/** The contract's columns: bulk writes, and the checks and bulk copies of reading. */
 final class Columns {
     private Columns() {}
 
@@ -87,87 +90,111 @@ final class Columns {
         v.setValueCount(rows);
     }
 
-    // ---- reading ----
+    // ---- reading: the checks run in the contract's order over all columns, phase by phase ----
 
-    static <V extends FieldVector> V column(VectorSchemaRoot root, String name, Class<V> type, String expected) {
+    /** The vector of a column the schema check has already typed; null if the (optional) column is absent. */
+    static <V extends FieldVector> V vector(VectorSchemaRoot root, String name, Class<V> type) {
         FieldVector v = root.getVector(name);
         if (v == null) {
-            throw new WireFormatException(RejectReason.WRONG_SCHEMA, "missing column '" + name + "' (" + expected + ")");
+            return null;
         }
         if (!type.isInstance(v)) {
             throw new WireFormatException(RejectReason.WRONG_SCHEMA,
-                    "column '" + name + "' is " + v.getField().getType() + ", expected " + expected);
+                    "column '" + name + "' is " + v.getField().getType() + ", expected " + type.getSimpleName());
         }
         return type.cast(v);
     }
 
-    /** The fixed-size-list column {@code name} with items of {@code itemType} and the given width. */
-    static <V extends FieldVector> V listItems(VectorSchemaRoot root, String name, Class<V> itemType, String expected,
-                                              int width, int rows) {
-        FixedSizeListVector list = column(root, name, FixedSizeListVector.class, "FixedSizeList<" + expected + ">[" + width + "]");
-        if (list.getListSize() != width) {
-            throw new WireFormatException(RejectReason.WRONG_WIDTH,
-                    "column '" + name + "' has width " + list.getListSize() + ", metadata says " + width);
-        }
-        requireNoNulls(list, name);
+    /** The item vector of a fixed-size-list column. */
+    static <V extends FieldVector> V items(FixedSizeListVector list, String name, Class<V> type) {
         FieldVector items = list.getDataVector();
-        if (!itemType.isInstance(items)) {
+        if (!type.isInstance(items)) {
             throw new WireFormatException(RejectReason.WRONG_SCHEMA,
-                    "column '" + name + "' holds " + items.getField().getType() + ", expected " + expected);
+                    "column '" + name + "' holds " + items.getField().getType() + ", expected " + type.getSimpleName());
         }
-        requireLength(list, name, rows);
-        if ((long) items.getValueCount() < (long) rows * width) {
-            throw new WireFormatException(RejectReason.LENGTH_MISMATCH, "column '" + name + "' holds "
-                    + items.getValueCount() + " items, expected " + ((long) rows * width));
-        }
-        requireNoNulls(items, name + " item");
-        return itemType.cast(items);
+        return type.cast(items);
     }
 
-    static void requireLength(FieldVector v, String name, int rows) {
+    /**
+     * LENGTH_MISMATCH unless the fixed-width column has {@code rows} values and its buffers hold them: a record
+     * batch header may claim any length, so the buffers are measured before anything is sized by the claim.
+     */
+    static void requireLength(BaseFixedWidthVector v, String name, int rows) {
         if (v.getValueCount() != rows) {
             throw new WireFormatException(RejectReason.LENGTH_MISMATCH,
                     "column '" + name + "' has " + v.getValueCount() + " values, the batch has " + rows + " rows");
         }
+        requireBuffers(v, name, rows);
     }
 
-    static void requireNoNulls(FieldVector v, String name) {
-        if (v.getNullCount() > 0) {
-            throw new WireFormatException(RejectReason.NULL_VALUE,
-                    "column '" + name + "' has " + v.getNullCount() + " null(s) but is not nullable");
+    /** LENGTH_MISMATCH unless the list column has {@code rows} values and its items hold {@code rows * width}. */
+    static void requireLength(FixedSizeListVector list, BaseFixedWidthVector items, String name, int rows) {
+        if (list.getValueCount() != rows) {
+            throw new WireFormatException(RejectReason.LENGTH_MISMATCH,
+                    "column '" + name + "' has " + list.getValueCount() + " values, the batch has " + rows + " rows");
+        }
+        requireValidityBytes(list.getValidityBuffer(), name, rows);
+        long n = (long) rows * list.getListSize();
+        if (items.getValueCount() < n) {
+            throw new WireFormatException(RejectReason.LENGTH_MISMATCH, "column '" + name + "' holds "
+                    + items.getValueCount() + " items, expected " + n);
+        }
+        requireBuffers(items, name + " item", n);
+    }
+
+    private static void requireBuffers(BaseFixedWidthVector v, String name, long n) {
+        long need = n * v.getTypeWidth();
+        if (v.getDataBuffer().capacity() < need) {
+            throw new WireFormatException(RejectReason.LENGTH_MISMATCH, "column '" + name + "' has a data buffer of "
+                    + v.getDataBuffer().capacity() + " bytes, " + n + " values need " + need);
+        }
+        requireValidityBytes(v.getValidityBuffer(), name, n);
+    }
+
+    private static void requireValidityBytes(ArrowBuf validity, String name, long n) {
+        long need = (n + 7) / 8;
+        if (validity.capacity() < need) {
+            throw new WireFormatException(RejectReason.LENGTH_MISMATCH, "column '" + name + "' has a validity buffer of "
+                    + validity.capacity() + " bytes, " + n + " values need " + need);
         }
     }
 
-    static long[] readLongs(VectorSchemaRoot root, String name, int rows) {
-        BigIntVector v = column(root, name, BigIntVector.class, "int64");
-        requireLength(v, name, rows);
-        requireNoNulls(v, name);
+    /** NULL_VALUE if any of the first {@code n} values is null (the length check has measured the buffer). */
+    static void requireNoNulls(FieldVector v, String name, long n) {
+        int nulls = n == 0 ? 0 : BitVectorHelper.getNullCount(v.getValidityBuffer(), Math.toIntExact(n));
+        if (nulls > 0) {
+            throw new WireFormatException(RejectReason.NULL_VALUE,
+                    "column '" + name + "' has " + nulls + " null(s) but is not nullable");
+        }
+    }
+
+    static long[] copyLongs(BigIntVector v, int rows) {
         long[] out = new long[rows];
-        for (int i = 0; i < rows; i++) {
-            out[i] = v.get(i);
+        if (rows > 0) {
+            v.getDataBuffer().nioBuffer(0, rows * 8).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
         }
         return out;
     }
 
-    static int[] readInts(VectorSchemaRoot root, String name, int rows) {
-        IntVector v = column(root, name, IntVector.class, "int32");
-        requireLength(v, name, rows);
-        requireNoNulls(v, name);
-        int[] out = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            out[i] = v.get(i);
+    static int[] copyInts(IntVector v, int n) {
+        int[] out = new int[n];
+        if (n > 0) {
+            v.getDataBuffer().nioBuffer(0, Math.multiplyExact(n, 4)).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
+        }
+        return out;
+    }
+
+    static float[] copyFloats(Float4Vector v, int n) {
+        float[] out = new float[n];
+        if (n > 0) {
+            v.getDataBuffer().nioBuffer(0, Math.multiplyExact(n, 4)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
         }
         return out;
     }
 
     /** Token ids: an absent or all-null column reads as null; single nulls as {@link ActivationBatch#NO_TOKEN}. */
-    static int[] readTokenIds(VectorSchemaRoot root, int rows) {
-        if (root.getVector(WireSchema.TOKEN_ID) == null) {
-            return null;
-        }
-        IntVector v = column(root, WireSchema.TOKEN_ID, IntVector.class, "int32");
-        requireLength(v, WireSchema.TOKEN_ID, rows);
-        if (rows == 0 || v.getNullCount() == rows) {
+    static int[] copyTokenIds(IntVector v, int rows) {
+        if (v == null || rows == 0 || BitVectorHelper.getNullCount(v.getValidityBuffer(), rows) == rows) {
             return null;
         }
         int[] out = new int[rows];
@@ -175,40 +202,6 @@ final class Columns {
             out[i] = v.isNull(i) ? ActivationBatch.NO_TOKEN : v.get(i);
         }
         return out;
-    }
-
-    static float[] readFloats(VectorSchemaRoot root, String name, int rows) {
-        Float4Vector v = column(root, name, Float4Vector.class, "float32");
-        requireLength(v, name, rows);
-        requireNoNulls(v, name);
-        float[] out = new float[rows];
-        copyFloats(v, out, rows);
-        requireFinite(out, name, 1);
-        return out;
-    }
-
-    static float[] readFloatLists(VectorSchemaRoot root, String name, int width, int rows) {
-        Float4Vector items = listItems(root, name, Float4Vector.class, "float32", width, rows);
-        float[] out = new float[Math.multiplyExact(rows, width)];
-        copyFloats(items, out, out.length);
-        requireFinite(out, name, width);
-        return out;
-    }
-
-    static int[] readIntLists(VectorSchemaRoot root, String name, int width, int rows) {
-        IntVector items = listItems(root, name, IntVector.class, "int32", width, rows);
-        int[] out = new int[Math.multiplyExact(rows, width)];
-        if (out.length > 0) {
-            items.getDataBuffer().nioBuffer(0, out.length * 4).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
-        }
-        return out;
-    }
-
-    /** One bulk copy from the Arrow buffer into the heap array. */
-    private static void copyFloats(Float4Vector v, float[] out, int n) {
-        if (n > 0) {
-            v.getDataBuffer().nioBuffer(0, n * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out, 0, n);
-        }
     }
 
     static void requireFinite(float[] values, String name, int width) {

@@ -13,8 +13,18 @@ public final class DeadLetters {
     public static final String SOURCE_TOPIC = "livesae.source.topic";
     public static final String SOURCE_PARTITION = "livesae.source.partition";
     public static final String SOURCE_OFFSET = "livesae.source.offset";
+    /** Present when the rejected record's value or key was too large to copy: what was left out, and its size. */
+    public static final String OMITTED = "livesae.reject.omitted";
     /** Details are cut to this many characters so a dead letter stays small. */
     static final int MAX_DETAIL = 1000;
+    /**
+     * Largest key plus value a dead letter copies: under the 64 MiB {@code max.message.bytes} of the dead-letter
+     * topics and {@code max.request.size} of the services' producers, with room for headers. A larger record
+     * could not be sent, and a dead letter that cannot be sent would stop its service on the same record forever.
+     */
+    public static final int MAX_COPY_BYTES = 60 << 20;
+    /** Largest key a dead letter copies. */
+    public static final int MAX_KEY_BYTES = 1 << 20;
 
     private DeadLetters() {}
 
@@ -28,6 +38,32 @@ public final class DeadLetters {
         put(h, SOURCE_PARTITION, Integer.toString(partition));
         put(h, SOURCE_OFFSET, Long.toString(offset));
         return h;
+    }
+
+    /**
+     * A dead letter of a rejected record: its key and value unchanged, unless they are too large to send (a key
+     * over {@link #MAX_KEY_BYTES}, key and value over {@link #MAX_COPY_BYTES}); what is left out is null, named in
+     * the {@link #OMITTED} header with its size, and still in the source topic at the source offset.
+     */
+    public record Copy(byte[] key, byte[] value, Headers headers) {}
+
+    public static Copy copy(String sourceTopic, int partition, long offset, byte[] key, byte[] value,
+                            RejectReason reason, String detail, String component) {
+        Headers h = headers(sourceTopic, partition, offset, reason, detail, component);
+        StringBuilder omitted = new StringBuilder();
+        if (key != null && key.length > MAX_KEY_BYTES) {
+            omitted.append("key=").append(key.length).append(" bytes");
+            key = null;
+        }
+        long size = (key == null ? 0L : key.length) + (value == null ? 0L : value.length);
+        if (value != null && size > MAX_COPY_BYTES) {
+            omitted.append(omitted.length() > 0 ? ", " : "").append("value=").append(value.length).append(" bytes");
+            value = null;
+        }
+        if (omitted.length() > 0) {
+            put(h, OMITTED, omitted.toString());
+        }
+        return new Copy(key, value, h);
     }
 
     /** The value of header {@code key}, or null. */

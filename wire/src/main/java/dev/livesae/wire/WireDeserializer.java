@@ -10,7 +10,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  * A Kafka deserializer over one of the wire codecs. Every violation of the contract, a null value included,
  * is a {@link WireFormatException} whose reason names the rule.
  *
- * <p>Configs (optional): {@value DeserializerConfig#MAX_ROWS}, {@value DeserializerConfig#ALLOW_EMPTY},
+ * <p>Configs (optional): {@value DeserializerConfig#MAX_ROWS}, {@value DeserializerConfig#ALLOW_EMPTY}, the caps of
+ * {@link DecodeLimits} ({@value DeserializerConfig#MAX_RECORD_BYTES}, ...),
  * {@value DeserializerConfig#EXPECTED_D_IN}.
  */
 abstract class WireDeserializer<T> implements Deserializer<T> {
