@@ -20,6 +20,7 @@ import dev.livesae.kafka.local.BrokerOptions;
 import dev.livesae.kafka.local.EmbeddedKafkaBroker;
 import dev.livesae.clients.KafkaClientConfig;
 import dev.livesae.clients.TopicAdmin;
+import dev.livesae.monitor.DriftDecision;
 import dev.livesae.monitor.MonitorOptions;
 import dev.livesae.monitor.MonitorService;
 import dev.livesae.monitor.WindowSummary;
@@ -264,9 +265,19 @@ public final class Demo {
         monitor.latestWindows().values().stream().filter(w -> w.hookpoint().equals(o.hookpoint())).findFirst()
                 .ifPresent(w -> line.append(w.drift() == null
                         ? String.format(Locale.ROOT, " | monitor v%d window %d (baseline forming)", w.dictionaryVersion(), w.windowIndex())
-                        : String.format(Locale.ROOT, " | drift v%d PSI %.3f JS %.4f bits", w.dictionaryVersion(), w.drift().psi(),
-                                w.drift().jsBits())));
+                        : String.format(Locale.ROOT, " | drift v%d PSI %.3f JS %.4f bits%s", w.dictionaryVersion(), w.drift().psi(),
+                                w.drift().jsBits(), decision(w.drift().decision()))));
         return line.toString();
+    }
+
+    /** The calibrated drift decision of a window, e.g. " | p 0.41 stationary" or " | p 1e-15.2 DRIFTED". */
+    private static String decision(DriftDecision.Result d) {
+        if (d == null) {
+            return "";
+        }
+        String p = d.pValue() >= 1e-4 ? String.format(Locale.ROOT, "%.3g", d.pValue())
+                : String.format(Locale.ROOT, "1e%.1f", d.log10PValue());
+        return " | p " + p + (d.detected() ? " DRIFTED" : " stationary");
     }
 
     private void printSummary(Report r, MonitorService monitor) {
@@ -280,7 +291,8 @@ public final class Demo {
         r.lastWindow().ifPresent(w -> out.printf(Locale.ROOT,
                 "  monitor: window %d of v%d, dead %.1f%%, mean L0 %.1f%s%n", w.windowIndex(), w.dictionaryVersion(),
                 100 * w.density().deadFraction(), w.l0().mean(),
-                w.drift() == null ? "" : String.format(Locale.ROOT, ", drift PSI %.3f, JS %.4f bits", w.drift().psi(), w.drift().jsBits())));
+                w.drift() == null ? "" : String.format(Locale.ROOT, ", drift PSI %.3f, JS %.4f bits%s", w.drift().psi(),
+                        w.drift().jsBits(), decision(w.drift().decision()))));
         out.printf("  checkpoint: %s (engine/ and dictionary/ are SAELens-layout SAEs)%n", r.checkpoint());
         out.printf(Locale.ROOT, "%nTop %d features on %,d held-out tokens: the most frequent, then the strongest firing on"
                 + " %.1f-%.0f %% of tokens%n(density = share of tokens it fires on; contexts: activation, text with the token in [[ ]]):%n",

@@ -7,7 +7,9 @@ public enum BaselineSource {
     /** A document on the compacted topic {@code telemetry.baselines}. */
     PINNED_TOPIC("pinned-topic"),
     /** The {@code --baseline-file}. */
-    PINNED_FILE("pinned-file");
+    PINNED_FILE("pinned-file"),
+    /** The previous {@code --drift-baseline-windows} closed windows, moving with every window. */
+    ROLLING("rolling");
 
     private final String label;
 

@@ -13,7 +13,7 @@ import dev.livesae.wire.CodeMeta;
  * last firing. Tokens are numbered 0, 1, ... from the first token of the version. Owned by one stream task.
  */
 final class FeatureState {
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT = 2;
 
     final StreamKey key;
     final String model;
@@ -47,6 +47,22 @@ final class FeatureState {
     /** Token index of each latent's last firing, -1 if it never fired in this version. */
     final long[] lastFired;
 
+    /** The open window's firings per {@link DriftDecision#BLOCKS} block, block-major, and tokens per block. */
+    final int[] blockCounts;
+    final int[] blockTokens = new int[DriftDecision.BLOCKS];
+    int block;
+    /** Sequence id of the last token added, to start blocks only where a sequence starts. */
+    long lastSequence = Long.MIN_VALUE;
+
+    /** Rolling baseline: the last {@code rollingWindows} closed windows' counts (0 = not rolling). */
+    int rollingWindows;
+    int[] ring = new int[0];
+    int ringFilled;
+    int ringNext;
+
+    /** Closed windows in a row whose drift decision rejected stationarity. */
+    int consecutiveDrifted;
+
     private FeatureState(StreamKey key, String model, long version, int dSae, int k, int capacity) {
         this.key = key;
         this.model = model;
@@ -62,11 +78,27 @@ final class FeatureState {
         lastCounts = new int[dSae];
         lastSums = new double[dSae];
         lastFired = new long[dSae];
+        blockCounts = new int[DriftDecision.BLOCKS * dSae];
     }
 
+    /** A state whose baseline is the version's first {@code baselineTokens} tokens. */
     static FeatureState start(StreamKey key, CodeMeta meta, int windowTokens, long baselineTokens) {
+        return start(key, meta, windowTokens, baselineTokens, 0);
+    }
+
+    /**
+     * @param baselineWindows 0: the first {@code baselineTokens} tokens are the baseline; otherwise the previous
+     *                        {@code baselineWindows} closed windows (rolling)
+     */
+    static FeatureState start(StreamKey key, CodeMeta meta, int windowTokens, long baselineTokens, int baselineWindows) {
         FeatureState s = new FeatureState(key, meta.model(), meta.dictionaryVersion(), meta.dSae(), meta.k(), windowTokens);
         s.baselineTarget = baselineTokens;
+        if (baselineWindows > 0) {
+            s.baselineSource = BaselineSource.ROLLING;
+            s.rollingWindows = baselineWindows;
+            s.ring = new int[baselineWindows * s.dSae];
+            s.baselineTarget = (long) baselineWindows * windowTokens;
+        }
         Arrays.fill(s.lastFired, -1L);
         return s;
     }
@@ -81,7 +113,15 @@ final class FeatureState {
     }
 
     boolean baselineReady() {
-        return !baselineFilling();
+        return baselineSource == BaselineSource.ROLLING ? ringFilled == rollingWindows : !baselineFilling();
+    }
+
+    /**
+     * Whether the open window can be tested against the baseline: the baseline is complete and shares no token
+     * with the window (a first-tokens baseline overlaps the first windows of its version).
+     */
+    boolean windowDisjointFromBaseline() {
+        return baselineReady() && (baselineSource != BaselineSource.FIRST_TOKENS || tokensSeen - windowTokens >= baselineTokens);
     }
 
     /** Rows that can be added before the open window or the filling baseline reaches its size. */
@@ -103,11 +143,17 @@ final class FeatureState {
         float[] values = batch.latentValues();
         float[] err = batch.reconError();
         float[] norm = batch.centeredSqNorm();
+        long[] sequences = batch.sequenceIds();
         boolean baseline = baselineFilling();
         int[] counts = windowCounts;
         double[] sums = windowSums;
         long token = tokensSeen;
-        for (int r = from; r < to; r++, token++) {
+        int position = windowTokens;
+        for (int r = from; r < to; r++, token++, position++) {
+            block = DriftDecision.nextBlock(block, position, capacity, sequences[r] != lastSequence);
+            lastSequence = sequences[r];
+            blockTokens[block]++;
+            int blockOffset = block * dSae;
             int l0 = 0;
             int base = r * k;
             for (int j = base; j < base + k; j++) {
@@ -115,6 +161,7 @@ final class FeatureState {
                 if (v > 0f) {
                     int i = indices[j];
                     counts[i]++;
+                    blockCounts[blockOffset + i]++;
                     sums[i] += v;
                     lastFired[i] = token;
                     l0++;
@@ -145,8 +192,27 @@ final class FeatureState {
         baselineCounts = pinned.firingCounts().clone();
     }
 
-    /** Makes the open window the last closed one and opens an empty window. */
-    void roll() {
+    /**
+     * Makes the open window the last closed one and opens an empty window; a rolling baseline takes the closed
+     * window in and drops its oldest.
+     *
+     * @return whether a rolling baseline became complete with this window
+     */
+    boolean roll() {
+        boolean completed = false;
+        if (baselineSource == BaselineSource.ROLLING) {
+            int off = ringNext * dSae;
+            for (int i = 0; i < dSae; i++) {
+                baselineCounts[i] += windowCounts[i] - ring[off + i];
+                ring[off + i] = windowCounts[i];
+            }
+            ringNext = (ringNext + 1) % rollingWindows;
+            if (ringFilled < rollingWindows) {
+                ringFilled++;
+                baselineTokens += windowTokens;
+                completed = ringFilled == rollingWindows;
+            }
+        }
         int[] c = lastCounts;
         double[] s = lastSums;
         lastCounts = windowCounts;
@@ -163,6 +229,10 @@ final class FeatureState {
         reconTokens = 0;
         reconErrorSum = 0;
         centeredNormSum = 0;
+        Arrays.fill(blockCounts, 0);
+        Arrays.fill(blockTokens, 0);
+        block = 0;
+        return completed;
     }
 
     byte[] toBytes() {
@@ -171,7 +241,8 @@ final class FeatureState {
         byte[] mod = model.getBytes(StandardCharsets.UTF_8);
         long size = 1 + 12L + sae.length + hook.length + mod.length + 8 + 4 * 3 + 8 * 2 + 4
                 + 4L * dSae + 8L * dSae + 8L * (k + 1) + 4 + 4L * reconTokens + 16
-                + 1 + 16 + 4L * dSae + 8 + 4 + 4L * dSae + 8L * dSae + 8L * dSae;
+                + 1 + 16 + 4L * dSae + 8 + 4 + 4L * dSae + 8L * dSae + 8L * dSae
+                + 4L * blockCounts.length + 4L * blockTokens.length + 4 + 8 + 4 * 4 + 4L * ring.length;
         if (size > Integer.MAX_VALUE - 16) {
             throw new IllegalStateException("state of " + key + " too large to store: " + size + " bytes");
         }
@@ -193,6 +264,11 @@ final class FeatureState {
         putInts(b, lastCounts, lastCounts.length);
         putDoubles(b, lastSums);
         putLongs(b, lastFired);
+        putInts(b, blockCounts, blockCounts.length);
+        putInts(b, blockTokens, blockTokens.length);
+        b.putInt(block).putLong(lastSequence);
+        b.putInt(rollingWindows).putInt(ringFilled).putInt(ringNext).putInt(consecutiveDrifted);
+        putInts(b, ring, ring.length);
         if (b.hasRemaining()) {
             throw new IllegalStateException("state size miscomputed: " + b.remaining() + " bytes left");
         }
@@ -259,6 +335,22 @@ final class FeatureState {
         }
         for (int i = 0; i < s.dSae; i++) {
             s.lastFired[i] = b.getLong();
+        }
+        for (int i = 0; i < s.blockCounts.length; i++) {
+            s.blockCounts[i] = b.getInt();
+        }
+        for (int i = 0; i < s.blockTokens.length; i++) {
+            s.blockTokens[i] = b.getInt();
+        }
+        s.block = b.getInt();
+        s.lastSequence = b.getLong();
+        s.rollingWindows = b.getInt();
+        s.ringFilled = b.getInt();
+        s.ringNext = b.getInt();
+        s.consecutiveDrifted = b.getInt();
+        s.ring = new int[s.rollingWindows * s.dSae];
+        for (int i = 0; i < s.ring.length; i++) {
+            s.ring[i] = b.getInt();
         }
         return s;
     }

@@ -26,10 +26,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "monitor", mixinStandardHelpOptions = true,
         description = {"Kafka Streams feature telemetry over code topics: count-based windows of W tokens per SAE, "
                 + "hookpoint and dictionary version; density, L0, dead/dense fractions, reconstruction error, "
-                + "PSI and Jensen-Shannon drift against a baseline.",
+                + "PSI and Jensen-Shannon distances and a calibrated drift test (a stated false-alarm rate per window) "
+                + "against a baseline.",
                 "Writes window summaries to telemetry.windows.<model>.<hookpoint>, drift events to "
                         + "telemetry.drift.<model>.<hookpoint>, bad records to dlq.<topic>; serves /metrics, /health, "
-                        + "/features/{id} and /features/top over HTTP. Runs until Ctrl-C."})
+                        + "/features/{id}, /features/top and /drift over HTTP. Runs until Ctrl-C."})
 public final class MonitorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -72,6 +73,21 @@ public final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--baseline-file", paramLabel = "FILE",
             description = "Pinned baseline JSON (saeId, dictionaryVersion, tokens, firingCounts; a window summary works). Default: none.")
     Path baselineFile;
+
+    @Option(names = "--drift-false-alarm-rate", defaultValue = "" + DriftOptions.DEFAULT_FALSE_ALARM_RATE, paramLabel = "ALPHA",
+            description = "Probability that a window of stationary traffic is declared drifted; the drift test's level "
+                    + "per window, in (0, 0.5] (default: ${DEFAULT-VALUE}).")
+    double driftFalseAlarmRate;
+
+    @Option(names = "--drift-baseline-windows", defaultValue = "0", paramLabel = "N",
+            description = "Compare each window with the previous N closed windows (a rolling baseline, for slowly "
+                    + "changing traffic), 0..100; 0 = the first --baseline-tokens tokens of each dictionary version. "
+                    + "A pinned baseline wins over both (default: ${DEFAULT-VALUE}).")
+    int driftBaselineWindows;
+
+    @Option(names = "--drift-movers", defaultValue = "" + DriftOptions.DEFAULT_MOVERS, paramLabel = "N",
+            description = "Latents that moved most, named in each drift event and on /drift, 0..1000 (default: ${DEFAULT-VALUE}).")
+    int driftMovers;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "Kafka Streams state directory (default: a temporary directory deleted at exit).")
@@ -152,7 +168,8 @@ public final class MonitorCommand implements Callable<Integer> {
                     deadHorizonTokens == null ? (long) MonitorOptions.DEFAULT_DEAD_HORIZON_WINDOWS * windowTokens : deadHorizonTokens,
                     denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort,
                     cfg.userProperties(), maxSaes, MonitorOptions.DEFAULT_DECODE_LIMITS.withMaxRecordBytes(maxRecordBytes)
-                            .withMaxDimensions(DecodeLimits.DEFAULT_MAX_D_IN, maxDSae, maxK));
+                            .withMaxDimensions(DecodeLimits.DEFAULT_MAX_D_IN, maxDSae, maxK),
+                    new DriftOptions(driftFalseAlarmRate, driftBaselineWindows, driftMovers));
             if (baselineFile != null) {
                 Baseline.read(baselineFile);
             }

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import com.sun.net.httpserver.HttpExchange;
 import dev.livesae.service.ServiceHttpServer;
@@ -14,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The monitor's routes on the service's HTTP server ({@link ServiceHttpServer}: {@code /metrics}, {@code /health}):
- * {@code /features/{id}} and {@code /features/top?n=20}. Feature answers come from {@link StateQuery} (Kafka
+ * {@code /features/{id}}, {@code /features/top?n=20} and {@code /drift} (the last drift decision per stream, with
+ * the latents that moved most). Feature answers come from {@link StateQuery} (Kafka
  * Streams interactive queries); with more than one stream, {@code ?sae_id=..&hookpoint=..} choose one.
  */
 final class MonitorHttpServer {
@@ -30,7 +33,32 @@ final class MonitorHttpServer {
 
     /** Adds the monitor's routes to {@code server}. */
     static void addRoutes(ServiceHttpServer server, StateQuery states) {
+        addRoutes(server, states, Map::of);
+    }
+
+    /** Adds the monitor's routes, {@code /drift} answering from {@code drift} (the last DRIFT event per stream). */
+    static void addRoutes(ServiceHttpServer server, StateQuery states, Supplier<Map<StreamKey, DriftEvent>> drift) {
         server.route("/features", ex -> features(ex, states));
+        server.route("/drift", ex -> drift(ex, drift.get()));
+    }
+
+    /** The last DRIFT event of each stream this process runs, filtered by {@code sae_id} and {@code hookpoint}. */
+    private static void drift(HttpExchange ex, Map<StreamKey, DriftEvent> latest) throws IOException {
+        Map<String, String> params = params(ex.getRequestURI());
+        String sae = params.get("sae_id");
+        String hook = params.get("hookpoint");
+        var events = latest.entrySet().stream()
+                .filter(e -> (sae == null || e.getKey().saeId().equals(sae))
+                        && (hook == null || e.getKey().hookpoint().equals(hook)))
+                .sorted(Map.Entry.comparingByKey(Comparator.comparing(StreamKey::toString)))
+                .map(Map.Entry::getValue)
+                .toList();
+        if (events.isEmpty()) {
+            json(ex, 404, Map.of("error", latest.isEmpty() ? "no window compared with a baseline yet"
+                    : "no stream " + sae + "@" + hook, "streams", latest.keySet().stream().map(StreamKey::toString).toList()));
+            return;
+        }
+        json(ex, 200, Map.of("streams", events));
     }
 
     private static void features(HttpExchange ex, StateQuery query) throws IOException {

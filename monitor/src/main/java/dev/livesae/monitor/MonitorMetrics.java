@@ -78,6 +78,9 @@ public final class MonitorMetrics implements MeterBinder {
         private volatile double dead = Double.NaN;
         private volatile double dense = Double.NaN;
         private volatile double version = Double.NaN;
+        private volatile double pValue = Double.NaN;
+        private volatile double detected = 0;
+        private volatile double consecutive = 0;
 
         StreamMeters(MeterRegistry r, StreamKey key) {
             Tags tags = Tags.of("sae_id", key.saeId(), "hookpoint", key.hookpoint());
@@ -99,6 +102,16 @@ public final class MonitorMetrics implements MeterBinder {
             Gauge.builder("livesae.monitor.drift.js", this, m -> m.js).tags(tags)
                     .description("Jensen-Shannon divergence (bits, log base 2) of the last window's latent firing distribution against the baseline")
                     .register(r);
+            Gauge.builder("livesae.monitor.drift.p.value", this, m -> m.pValue).tags(tags)
+                    .description("p-value of the last closed window's drift test against the baseline (small = drifted); "
+                            + "NaN while the window overlaps its first-tokens baseline")
+                    .register(r);
+            Gauge.builder("livesae.monitor.drift.detected", this, m -> m.detected).tags(tags)
+                    .description("1 if the last closed window's drift test rejected stationarity at --drift-false-alarm-rate, else 0")
+                    .register(r);
+            Gauge.builder("livesae.monitor.drift.consecutive", this, m -> m.consecutive).baseUnit("windows").tags(tags)
+                    .description("Closed windows in a row declared drifted, ending with the last one")
+                    .register(r);
             Gauge.builder("livesae.monitor.dead.latents", this, m -> m.dead).baseUnit("ratio").tags(tags)
                     .description("Fraction of latents that did not fire within the dead horizon").register(r);
             Gauge.builder("livesae.monitor.dense.latents", this, m -> m.dense).baseUnit("ratio").tags(tags)
@@ -117,6 +130,12 @@ public final class MonitorMetrics implements MeterBinder {
             js = s == null ? Double.NaN : s.jsBits();
         }
 
+        void decision(DriftDecision.Result d, int consecutiveDrifted) {
+            pValue = d == null ? Double.NaN : d.pValue();
+            detected = d != null && d.detected() ? 1.0 : 0.0;
+            consecutive = consecutiveDrifted;
+        }
+
         void fractions(double deadFraction, double denseFraction) {
             dead = deadFraction;
             dense = denseFraction;
@@ -128,6 +147,14 @@ public final class MonitorMetrics implements MeterBinder {
 
         public double js() {
             return js;
+        }
+
+        public double pValue() {
+            return pValue;
+        }
+
+        public double detected() {
+            return detected;
         }
     }
 }

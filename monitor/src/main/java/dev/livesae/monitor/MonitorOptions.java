@@ -32,12 +32,13 @@ import java.util.regex.PatternSyntaxException;
  * @param maxSaes           streams (sae_id at a hookpoint) this instance tracks; codes of further ones are
  *                          dead-lettered {@code TOO_MANY_SAES} and create no state and no series
  * @param decodeLimits      the caps on one code record (bytes, d_sae, k, rows; zero-row batches rejected)
+ * @param drift             the drift decision's settings
  */
 public record MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
                              int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
                              Path baselineFile, Path stateDir, String applicationId, String metricsHost,
                              int metricsPort, Map<String, String> kafkaProperties, int maxSaes,
-                             DecodeLimits decodeLimits) {
+                             DecodeLimits decodeLimits, DriftOptions drift) {
     public static final int DEFAULT_WINDOW_TOKENS = 50_000;
     public static final double DEFAULT_DENSE_THRESHOLD = 0.1;
     public static final int DEFAULT_TOP_N = 20;
@@ -99,6 +100,19 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
         if (decodeLimits == null) {
             throw new IllegalArgumentException("decodeLimits must not be null");
         }
+        if (drift == null) {
+            throw new IllegalArgumentException("drift options must be set (got null)");
+        }
+    }
+
+    /** Options with the default drift decision settings. */
+    public MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
+                          int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
+                          Path baselineFile, Path stateDir, String applicationId, String metricsHost, int metricsPort,
+                          Map<String, String> kafkaProperties, int maxSaes, DecodeLimits decodeLimits) {
+        this(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens, denseThreshold, topN,
+                baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits,
+                DriftOptions.DEFAULTS);
     }
 
     /** Options with the default SAE cap and decode limits. */
@@ -108,7 +122,7 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
                           Map<String, String> kafkaProperties) {
         this(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens, denseThreshold, topN,
                 baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, DEFAULT_MAX_SAES,
-                DEFAULT_DECODE_LIMITS);
+                DEFAULT_DECODE_LIMITS, DriftOptions.DEFAULTS);
     }
 
     /** Where every Kafka client of this monitor gets its configuration. */
@@ -119,7 +133,7 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     /** A copy whose clients get these user properties. */
     public MonitorOptions withKafkaProperties(Map<String, String> props) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, props, maxSaes, decodeLimits);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, props, maxSaes, decodeLimits, drift);
     }
 
     /** Options with every default, reading {@code topics}. */
@@ -132,48 +146,54 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     /** A copy with window W, baseline W and dead horizon 10 W. */
     public MonitorOptions withWindowTokens(int w) {
         return new MonitorOptions(bootstrap, topics, topicPattern, w, w, (long) DEFAULT_DEAD_HORIZON_WINDOWS * w,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift);
     }
 
     public MonitorOptions withBaselineTokens(int b) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, b, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift);
     }
 
     public MonitorOptions withDeadHorizonTokens(long h) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, h,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift);
     }
 
     public MonitorOptions withBaselineFile(Path file) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
+                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift);
     }
 
     public MonitorOptions withApplicationId(String id) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
+                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift);
     }
 
     public MonitorOptions withMetrics(String host, int port) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, kafkaProperties, maxSaes, decodeLimits);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, kafkaProperties, maxSaes, decodeLimits, drift);
     }
 
     public MonitorOptions withMaxSaes(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
                 denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
-                n, decodeLimits);
+                n, decodeLimits, drift);
     }
 
     public MonitorOptions withDecodeLimits(DecodeLimits limits) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
                 denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
-                maxSaes, limits);
+                maxSaes, limits, drift);
     }
 
     public MonitorOptions withTopN(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits);
+                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift);
+    }
+
+    public MonitorOptions withDrift(DriftOptions d) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
+                maxSaes, decodeLimits, d);
     }
 }

@@ -59,6 +59,7 @@ public final class MonitorService implements AutoCloseable {
     private final Path tempStateDir;
     private final Map<StreamKey, WindowSummary> latestWindows = new ConcurrentHashMap<>();
     private final Map<StreamKey, DriftEvent> latestDrift = new ConcurrentHashMap<>();
+    private final Map<StreamKey, DriftEvent> latestTests = new ConcurrentHashMap<>();
 
     private MonitorService(MonitorOptions options, Map<String, ?> streamsOverrides, TelemetryListener extra)
             throws IOException {
@@ -89,6 +90,9 @@ public final class MonitorService implements AutoCloseable {
             @Override
             public void onDrift(DriftEvent e) {
                 latestDrift.put(new StreamKey(e.saeId(), e.hookpoint()), e);
+                if (e.type() == DriftEvent.Type.DRIFT) {
+                    latestTests.put(new StreamKey(e.saeId(), e.hookpoint()), e);
+                }
                 extra.onDrift(e);
             }
         };
@@ -109,7 +113,7 @@ public final class MonitorService implements AutoCloseable {
                 return new ServiceHttpServer.Health(st == KafkaStreams.State.RUNNING
                         || st == KafkaStreams.State.REBALANCING, st.name());
             });
-            MonitorHttpServer.addRoutes(http, this::states);
+            MonitorHttpServer.addRoutes(http, this::states, () -> Map.copyOf(latestTests));
         }
         LOG.info("monitor reading {} on {}; {}", options.topicPattern() != null
                 ? "pattern " + options.topicPattern() : options.topics(), options.bootstrap(),
@@ -194,6 +198,11 @@ public final class MonitorService implements AutoCloseable {
     /** The latest event on the drift topic of a stream (BASELINE, DRIFT or REBASE). */
     public Optional<DriftEvent> latestDriftEvent(StreamKey key) {
         return Optional.ofNullable(latestDrift.get(key));
+    }
+
+    /** The last DRIFT event (window compared with its baseline) of each stream, as served on {@code /drift}. */
+    public Map<StreamKey, DriftEvent> latestDriftTests() {
+        return Map.copyOf(latestTests);
     }
 
     /** Stream states through interactive queries on {@value MonitorTopology#STATE_STORE}. */

@@ -36,7 +36,12 @@ final class Summaries {
         WindowSummary.Drift drift = null;
         if (s.baselineReady()) {
             DriftMath.Scores scores = DriftMath.compare(s.baselineCounts, counts);
-            drift = new WindowSummary.Drift(s.baselineSource.label(), s.baselineTokens, scores.psi(), scores.jsBits());
+            DriftDecision.Result decision = s.windowDisjointFromBaseline()
+                    ? DriftDecision.decide(s.baselineCounts, s.baselineTokens, s.blockCounts, s.blockTokens,
+                            o.drift().falseAlarmRate(), o.drift().movers())
+                    : null;
+            drift = new WindowSummary.Drift(s.baselineSource.label(), s.baselineTokens, scores.psi(), scores.jsBits(),
+                    decision);
         }
         return new WindowSummary(WindowSummary.SCHEMA, s.model, s.key.hookpoint(), s.key.saeId(), s.version, s.dSae,
                 s.k, s.windowIndex, s.tokensSeen - tokens, tokens, closedAtMs, density, l0, recon,

@@ -3,6 +3,7 @@ package dev.livesae.monitor;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -73,7 +74,8 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
                 emit(Topics.drift(meta.model(), key.hookpoint()), key,
                         DriftEvent.rebase(meta.model(), key, meta.dictionaryVersion(), s.version, s.windowTokens, ts), ts);
             }
-            s = FeatureState.start(key, meta, options.windowTokens(), options.baselineTokens());
+            s = FeatureState.start(key, meta, options.windowTokens(), options.baselineTokens(),
+                    options.drift().baselineWindows());
             states.put(storeKey, s);
             pinIfAvailable(s, ts);
             meters.version(meta.dictionaryVersion());
@@ -102,7 +104,12 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
         if (s == null) {
             byte[] stored = store.get(storeKey);
             if (stored != null) {
-                s = FeatureState.fromBytes(stored);
+                try {
+                    s = FeatureState.fromBytes(stored);
+                } catch (IllegalArgumentException e) {
+                    LOG.warn("{}: stored state unreadable ({}); starting over", StreamKey.fromStoreKey(storeKey), e.getMessage());
+                    return null;
+                }
                 if (s.capacity != options.windowTokens()) {
                     LOG.warn("{}: stored window size {} differs from --window-tokens {}; starting over",
                             s.key, s.capacity, options.windowTokens());
@@ -140,18 +147,27 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
     }
 
     private void close(FeatureState s, long ts, MonitorMetrics.StreamMeters meters) {
-        if (s.baselineSource == BaselineSource.FIRST_TOKENS) {
+        if (s.baselineSource == BaselineSource.FIRST_TOKENS || s.baselineSource == BaselineSource.ROLLING) {
             pinIfAvailable(s, ts);
         }
         WindowSummary summary = Summaries.window(s, options, ts);
         emit(Topics.windows(s.model, s.key.hookpoint()), s.key, summary, ts);
         DriftMath.Scores scores = null;
+        DriftDecision.Result decision = summary.drift() == null ? null : summary.drift().decision();
+        s.consecutiveDrifted = decision != null && decision.detected() ? s.consecutiveDrifted + 1 : 0;
         if (summary.drift() != null) {
             scores = new DriftMath.Scores(summary.drift().psi(), summary.drift().jsBits());
             DriftEvent event = DriftEvent.drift(s.model, s.key, s.version, s.windowIndex, scores, s.baselineSource,
-                    s.baselineTokens, ts);
+                    s.baselineTokens, ts, decision, s.consecutiveDrifted);
             emit(Topics.drift(s.model, s.key.hookpoint()), s.key, event, ts);
+            if (decision != null && decision.detected()) {
+                LOG.info("{}: window {} drifted from its {} baseline (p = 1e{}, {} in a row); moved most: {}", s.key,
+                        s.windowIndex, s.baselineSource.label(), String.format(Locale.ROOT, "%.1f", decision.log10PValue()),
+                        s.consecutiveDrifted, decision.movers().stream().limit(3).map(m -> String.format(Locale.ROOT,
+                                "%d (%.4f -> %.4f)", m.id(), m.baselineDensity(), m.windowDensity())).toList());
+            }
         }
+        meters.decision(decision, s.consecutiveDrifted);
         meters.windowsClosed.increment();
         for (int j = 0; j < s.l0Histogram.length; j++) {
             for (long c = 0; c < s.l0Histogram[j]; c++) {
@@ -165,7 +181,9 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
         meters.drift(scores);
         meters.version(s.version);
         listener.onWindow(summary);
-        s.roll();
+        if (s.roll()) {
+            emitBaseline(s, ts);
+        }
         store.put(s.key.storeKey(), s.toBytes());
     }
 

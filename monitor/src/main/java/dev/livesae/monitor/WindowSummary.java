@@ -55,7 +55,12 @@ public record WindowSummary(String schema, String model, String hookpoint, Strin
     public record Feature(int id, int count, double density, double meanActivation) {
     }
 
-    /** Drift of this window against its version's baseline ({@link DriftMath}). */
-    public record Drift(String baselineSource, long baselineTokens, double psi, double jsBits) {
+    /**
+     * Drift of this window against its version's baseline: PSI and JS describe the distance ({@link DriftMath});
+     * {@code decision} is the calibrated test ({@link DriftDecision}), null when the window overlaps its
+     * first-tokens baseline or is too small to test.
+     */
+    public record Drift(String baselineSource, long baselineTokens, double psi, double jsBits,
+                        DriftDecision.Result decision) {
     }
 }

@@ -79,6 +79,23 @@ class MonitorCommandTest {
     }
 
     @Test
+    void driftFlagsSetTheDecisionAndBadValuesAreRejectedNamingTheFlag() {
+        MonitorOptions defaults = parsed("--bootstrap", "h:1", "--topic", "t").options();
+        assertThat(defaults.drift()).isEqualTo(DriftOptions.DEFAULTS);
+        MonitorOptions o = parsed("--bootstrap", "h:1", "--topic", "t", "--drift-false-alarm-rate", "1e-4",
+                "--drift-baseline-windows", "6", "--drift-movers", "3").options();
+        assertThat(o.drift()).isEqualTo(new DriftOptions(1e-4, 6, 3));
+        assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--drift-false-alarm-rate", "0"))
+                .contains("--drift-false-alarm-rate must be in (0, 0.5] (got 0.0)");
+        assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--drift-false-alarm-rate", "0.7")).contains("--drift-false-alarm-rate");
+        assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--drift-baseline-windows", "101"))
+                .contains("--drift-baseline-windows must be in [0, 100] (got 101)");
+        assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--drift-movers", "-1")).contains("--drift-movers");
+        String help = new CommandLine(new MonitorCommand()).getUsageMessage().replaceAll("\\s+", " ");
+        assertThat(help).contains("--drift-false-alarm-rate", "(default: 0.001)", "--drift-baseline-windows", "--drift-movers");
+    }
+
+    @Test
     void exactlyOneSourceMustBeGiven() {
         assertThat(rejection("--bootstrap", "h:1")).contains("exactly one of --model/--hookpoint, --topic and --topic-pattern");
         assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--topic-pattern", "x")).contains("exactly one of");

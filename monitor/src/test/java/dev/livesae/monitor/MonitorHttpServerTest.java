@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 /** The HTTP endpoint over states built by the same code the topology uses. */
 class MonitorHttpServerTest {
     private final Map<StreamKey, FeatureState> states = new HashMap<>();
+    private final Map<StreamKey, DriftEvent> drift = new HashMap<>();
     private final HttpClient http = HttpClient.newHttpClient();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private ServiceHttpServer server;
@@ -29,7 +30,7 @@ class MonitorHttpServerTest {
         registry.counter("livesae.test.probe").increment();
         server = ServiceHttpServer.start("monitor-http-test", "127.0.0.1", 0, registry,
                 () -> new ServiceHttpServer.Health(false, "REBALANCING_STUCK"));
-        MonitorHttpServer.addRoutes(server, () -> states);
+        MonitorHttpServer.addRoutes(server, () -> states, () -> drift);
     }
 
     @AfterEach
@@ -63,6 +64,28 @@ class MonitorHttpServerTest {
         assertThat(f.get("baselineComplete").asBoolean()).isFalse();
         JsonNode never = Json.MAPPER.readTree(get("/features/0").body());
         assertThat(never.get("lastFiredToken").isNull()).isTrue();
+    }
+
+    @Test
+    void driftServesTheLastDecisionPerStreamWithItsMovers() throws Exception {
+        assertThat(get("/drift").statusCode()).isEqualTo(404);
+        DriftDecision.Result decision = new DriftDecision.Result(500.0, 1e-9, -9.0, true, 1e-3, 40, 30.0, 1.5,
+                java.util.List.of(new DriftDecision.Mover(7, 0.01, 0.2, 120.0)));
+        for (String sae : new String[] {"a", "b"}) {
+            StreamKey key = new StreamKey(sae, Codes.HOOK);
+            drift.put(key, DriftEvent.drift(Codes.MODEL, key, 1, 4, new DriftMath.Scores(0.9, 0.1),
+                    BaselineSource.FIRST_TOKENS, 100, 1L, decision, 2));
+        }
+        JsonNode all = Json.MAPPER.readTree(get("/drift").body());
+        assertThat(all.get("streams")).hasSize(2);
+        JsonNode b = Json.MAPPER.readTree(get("/drift?sae_id=b&hookpoint=" + Codes.HOOK).body());
+        assertThat(b.get("streams")).hasSize(1);
+        assertThat(b.at("/streams/0/saeId").asText()).isEqualTo("b");
+        assertThat(b.at("/streams/0/decision/detected").asBoolean()).isTrue();
+        assertThat(b.at("/streams/0/decision/movers/0/id").asInt()).isEqualTo(7);
+        assertThat(b.at("/streams/0/decision/movers/0/windowDensity").asDouble()).isEqualTo(0.2);
+        assertThat(b.at("/streams/0/consecutiveDetected").asInt()).isEqualTo(2);
+        assertThat(get("/drift?sae_id=c").statusCode()).isEqualTo(404);
     }
 
     @Test

@@ -34,7 +34,8 @@ class MonitorMetricsTest {
                 "livesae.monitor.tokens", "livesae.monitor.windows.closed", "livesae.monitor.baseline.rebases",
                 "livesae.monitor.l0", "livesae.monitor.recon.error", "livesae.monitor.drift.psi",
                 "livesae.monitor.drift.js", "livesae.monitor.dead.latents", "livesae.monitor.dense.latents",
-                "livesae.monitor.dictionary.version", "livesae.records.rejected");
+                "livesae.monitor.dictionary.version", "livesae.monitor.drift.p.value", "livesae.monitor.drift.detected",
+                "livesae.monitor.drift.consecutive", "livesae.records.rejected");
         Meter.Id js = registry.get("livesae.monitor.drift.js").gauge().getId();
         assertThat(js.getBaseUnit()).as("no unit: promtool rejects a _bits suffix").isNull();
         assertThat(js.getTag("sae_id")).isEqualTo("sae-a");
@@ -50,6 +51,29 @@ class MonitorMetricsTest {
         assertThat(registry.get("livesae.records.rejected").tags("reason", "NON_FINITE", "component", "monitor")
                 .counter().count()).isEqualTo(1.0);
         assertThat(metrics.stream(KEY)).isSameAs(m);
+    }
+
+    @Test
+    void driftDecisionGaugesFollowTheLastWindow() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        MonitorMetrics metrics = new MonitorMetrics();
+        metrics.bindTo(registry);
+        MonitorMetrics.StreamMeters m = metrics.stream(KEY);
+        assertThat(registry.get("livesae.monitor.drift.p.value").gauge().value()).isNaN();
+        assertThat(registry.get("livesae.monitor.drift.detected").gauge().value()).isZero();
+
+        m.decision(new DriftDecision.Result(120.0, 1e-6, -6.0, true, 1e-3, 40, 30.0, 2.0, java.util.List.of()), 2);
+        assertThat(registry.get("livesae.monitor.drift.p.value").gauge().value()).isEqualTo(1e-6);
+        assertThat(registry.get("livesae.monitor.drift.detected").gauge().value()).isEqualTo(1.0);
+        assertThat(registry.get("livesae.monitor.drift.consecutive").gauge().value()).isEqualTo(2.0);
+        assertThat(registry.get("livesae.monitor.drift.consecutive").gauge().getId().getBaseUnit()).isEqualTo("windows");
+
+        m.decision(new DriftDecision.Result(41.0, 0.4, Math.log10(0.4), false, 1e-3, 40, 30.0, 2.0, java.util.List.of()), 0);
+        assertThat(registry.get("livesae.monitor.drift.detected").gauge().value()).isZero();
+        assertThat(registry.get("livesae.monitor.drift.consecutive").gauge().value()).isZero();
+        m.decision(null, 0);
+        assertThat(registry.get("livesae.monitor.drift.p.value").gauge().value()).isNaN();
+        assertThat(registry.get("livesae.monitor.drift.detected").gauge().value()).isZero();
     }
 
     @Test
@@ -88,6 +112,7 @@ class MonitorMetricsTest {
         m.l0.record(32);
         m.reconError.record(0.2);
         m.drift(new DriftMath.Scores(0.3, 0.1));
+        m.decision(new DriftDecision.Result(120.0, 1e-6, -6.0, true, 1e-3, 40, 30.0, 2.0, java.util.List.of()), 1);
         metrics.rejected(RejectReason.UNDECODABLE);
         String text = registry.scrape();
 
@@ -97,7 +122,8 @@ class MonitorMetricsTest {
                 "livesae_monitor_dead_latents_ratio{", "livesae_monitor_dense_latents_ratio{",
                 "livesae_monitor_l0_latents_count{", "livesae_monitor_l0_latents_sum{",
                 "livesae_monitor_recon_error_ratio_count{", "livesae_monitor_baseline_rebases_total{",
-                "livesae_monitor_dictionary_version{", "hookpoint=\"blocks.3.hook_resid_post\"", "sae_id=\"sae-a\"");
+                "livesae_monitor_dictionary_version{", "livesae_monitor_drift_p_value{", "livesae_monitor_drift_detected{",
+                "livesae_monitor_drift_consecutive_windows{", "hookpoint=\"blocks.3.hook_resid_post\"", "sae_id=\"sae-a\"");
         assertThat(text).containsPattern("livesae_records_rejected(_records)?_total\\{component=\"monitor\",reason=\"UNDECODABLE\"}");
         System.out.println(text);
         Promtool.Result check = Promtool.checkMetrics(text);
