@@ -251,49 +251,45 @@ final class FeatureState {
         b.putInt(sae.length).put(sae).putInt(hook.length).put(hook).putInt(mod.length).put(mod);
         b.putLong(version).putInt(dSae).putInt(k).putInt(capacity);
         b.putLong(tokensSeen).putLong(windowIndex).putInt(windowTokens);
-        for (int c : windowCounts) {
-            b.putInt(c);
-        }
-        for (double s : windowSums) {
-            b.putDouble(s);
-        }
-        for (long h : l0Histogram) {
-            b.putLong(h);
-        }
+        putInts(b, windowCounts, windowCounts.length);
+        putDoubles(b, windowSums);
+        putLongs(b, l0Histogram);
         b.putInt(reconTokens);
-        for (int i = 0; i < reconTokens; i++) {
-            b.putFloat(reconRatios[i]);
-        }
+        b.asFloatBuffer().put(reconRatios, 0, reconTokens);
+        b.position(b.position() + 4 * reconTokens);
         b.putDouble(reconErrorSum).putDouble(centeredNormSum);
         b.put((byte) baselineSource.ordinal()).putLong(baselineTarget).putLong(baselineTokens);
-        for (int c : baselineCounts) {
-            b.putInt(c);
-        }
+        putInts(b, baselineCounts, baselineCounts.length);
         b.putLong(lastWindowIndex).putInt(lastTokens);
-        for (int c : lastCounts) {
-            b.putInt(c);
-        }
-        for (double s : lastSums) {
-            b.putDouble(s);
-        }
-        for (long t : lastFired) {
-            b.putLong(t);
-        }
-        for (int c : blockCounts) {
-            b.putInt(c);
-        }
-        for (int t : blockTokens) {
-            b.putInt(t);
-        }
+        putInts(b, lastCounts, lastCounts.length);
+        putDoubles(b, lastSums);
+        putLongs(b, lastFired);
+        putInts(b, blockCounts, blockCounts.length);
+        putInts(b, blockTokens, blockTokens.length);
         b.putInt(block).putLong(lastSequence);
         b.putInt(rollingWindows).putInt(ringFilled).putInt(ringNext).putInt(consecutiveDrifted);
-        for (int c : ring) {
-            b.putInt(c);
-        }
+        putInts(b, ring, ring.length);
         if (b.hasRemaining()) {
             throw new IllegalStateException("state size miscomputed: " + b.remaining() + " bytes left");
         }
         return b.array();
+    }
+
+    // bulk copies through buffer views (same big-endian layout as putInt/putDouble/putLong one by one): the
+    // monitor stores its state after every record, so this runs once per code record
+    private static void putInts(ByteBuffer b, int[] v, int n) {
+        b.asIntBuffer().put(v, 0, n);
+        b.position(b.position() + 4 * n);
+    }
+
+    private static void putDoubles(ByteBuffer b, double[] v) {
+        b.asDoubleBuffer().put(v);
+        b.position(b.position() + 8 * v.length);
+    }
+
+    private static void putLongs(ByteBuffer b, long[] v) {
+        b.asLongBuffer().put(v);
+        b.position(b.position() + 8 * v.length);
     }
 
     static FeatureState fromBytes(byte[] bytes) {

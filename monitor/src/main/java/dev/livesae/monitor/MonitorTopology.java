@@ -89,7 +89,7 @@ public final class MonitorTopology {
 
     /**
      * Streams configuration: the monitor's tunable defaults, then the user's client properties (reaching every
-     * internal client), then what the monitor owns (application id, serdes); {@code overrides} (tests, benches)
+     * internal client), then what the monitor owns (application id, processing guarantee, serdes); {@code overrides} (tests, benches)
      * win over all.
      */
     public static Properties streamsConfig(MonitorOptions options, Map<String, ?> overrides) {
@@ -101,8 +101,11 @@ public final class MonitorTopology {
         if (options.stateDir() != null) {
             tunable.put(StreamsConfig.STATE_DIR_CONFIG, options.stateDir().toString());
         }
+        // exactly once: input offsets, outputs (windows, drift, dead letters) and the state store's changelog
+        // commit in one transaction; the consumers read read_committed (docs/monitor.md, delivery guarantees)
         Map<String, Object> owned = Map.of(
                 StreamsConfig.APPLICATION_ID_CONFIG, options.applicationId(),
+                StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2,
                 StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName(),
                 StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         Properties p = new Properties();

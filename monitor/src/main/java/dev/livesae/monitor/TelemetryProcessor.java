@@ -1,7 +1,6 @@
 package dev.livesae.monitor;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
@@ -11,7 +10,6 @@ import java.util.Set;
 import dev.livesae.wire.CodeBatch;
 import dev.livesae.wire.CodeMeta;
 import dev.livesae.wire.Topics;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -22,11 +20,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Count-based tumbling windows of W tokens per (saeId, hookpoint, dictionary version), the version's baseline,
  * and drift. Batches are split at window and baseline boundaries so every window holds exactly W tokens.
- * The open window lives in memory and is written to the state store when a window closes and every
- * {@link #CHECKPOINT_INTERVAL} of wall-clock time, so a restart resumes from the store.
+ * The open window lives in memory and is written to the (cached) state store after every record, so whatever
+ * Kafka Streams commits (input offsets, outputs and the store's changelog in one transaction under
+ * exactly_once_v2) is one consistent point: a restart resumes the open window from the store and counts every
+ * code row once. The cache sends only the latest state per stream to the changelog at each commit.
  */
 final class TelemetryProcessor implements Processor<String, Decoded, byte[], Outbound> {
-    static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryProcessor.class);
 
     private final MonitorOptions options;
@@ -36,7 +35,6 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
     private final TopicProvisioner topics;
     private final Set<String> provisioned = new HashSet<>();
     private final Map<String, FeatureState> states = new HashMap<>();
-    private final Set<String> dirty = new HashSet<>();
     private final Map<String, Integer> partitions = new HashMap<>();
     private ProcessorContext<byte[], Outbound> context;
     private KeyValueStore<String, byte[]> store;
@@ -56,7 +54,6 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
         this.context = context;
         this.store = context.getStateStore(MonitorTopology.STATE_STORE);
         this.pinned = context.getStateStore(MonitorTopology.PINNED_STORE);
-        context.schedule(CHECKPOINT_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> checkpoint());
     }
 
     @Override
@@ -98,7 +95,8 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
             }
         }
         meters.tokens.increment(rows);
-        dirty.add(storeKey);
+        // before any commit can follow this record: a commit must never cover a record the store lacks
+        store.put(storeKey, s.toBytes());
     }
 
     private FeatureState state(String storeKey) {
@@ -218,19 +216,8 @@ final class TelemetryProcessor implements Processor<String, Decoded, byte[], Out
         });
     }
 
-    private void checkpoint() {
-        for (String k : dirty) {
-            FeatureState s = states.get(k);
-            if (s != null) {
-                store.put(k, s.toBytes());
-            }
-        }
-        dirty.clear();
-    }
-
     @Override
     public void close() {
-        checkpoint(); // the task flushes its stores after closing processors: a clean stop loses nothing
-        states.clear();
+        states.clear(); // the store holds every processed record; a revived task reads it again
     }
 }

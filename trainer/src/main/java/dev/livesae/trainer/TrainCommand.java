@@ -165,6 +165,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Where a trainer without a checkpoint starts reading (default: ${DEFAULT-VALUE}).")
     String start;
 
+    @Option(names = "--commit-interval-ms", paramLabel = "MS", defaultValue = "1000",
+            description = "Commit the transaction of codes and dead letters this often; read_committed consumers see "
+                    + "outputs after it. In [10, 30000] (default: ${DEFAULT-VALUE}).")
+    long commitIntervalMs;
+
     /** Validated options; a bad flag becomes a picocli ParameterException naming it. */
     TrainerOptions options() {
         String t = topic;
@@ -191,7 +196,8 @@ public final class TrainCommand implements Callable<Integer> {
                     .dictionaryVersion(dictionaryVersion).maxTokens(maxTokens).groupId(groupId).seed(seed).lr(lr)
                     .warmupSteps(warmupSteps).deadTokens(deadTokens)
                     .saeId(saeId).emitCodes(!noCodes).maxBatchRows(maxBatchRows)
-                    .progressEvery(Duration.ofSeconds(progressEverySeconds)).start(StartPosition.parse(start));
+                    .progressEvery(Duration.ofSeconds(progressEverySeconds)).start(StartPosition.parse(start))
+                    .commitInterval(Duration.ofMillis(commitIntervalMs));
             if (encodeOnly) {
                 if (sae == null) {
                     throw new IllegalArgumentException("--encode-only needs --sae DIR");
@@ -201,8 +207,8 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--sae is only for --encode-only (got " + sae + ")");
             }
             TrainerOptions built = b.build();
-            TrainerService.consumerConfig(built); // a user property the trainer owns is refused here, naming it
-            TrainerService.producerConfig(built);
+            TrainerClients.consumerConfig(built); // a user property the trainer owns is refused here, naming it
+            TrainerClients.producerConfig(built);
             topicOptions.settings();
             return built;
         } catch (IllegalArgumentException e) {

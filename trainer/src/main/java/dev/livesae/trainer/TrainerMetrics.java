@@ -1,10 +1,13 @@
 package dev.livesae.trainer;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -13,7 +16,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 /**
  * The trainer's meters (names from the team brief), tagged {@code hookpoint} and {@code sae_id}. The trainer
  * thread records into this object; gauges read its latest values. Counters start from zero in each process
- * (Prometheus handles restarts); totals that must survive restarts live in the checkpoint.
+ * (Prometheus handles restarts); totals that must survive restarts live in the checkpoint. The service binds
+ * them at start, so a trainer that never trains still exports zeros.
  */
 public final class TrainerMetrics implements MeterBinder {
     private final Tags tags;
@@ -31,6 +35,7 @@ public final class TrainerMetrics implements MeterBinder {
     private Counter catchUpSkipped;
     private Counter codeBatches;
     private Timer stepDuration;
+    private final List<Meter> meters = new ArrayList<>();
 
     public TrainerMetrics(String hookpoint, String saeId) {
         this.tags = Tags.of("hookpoint", hookpoint, "sae_id", saeId);
@@ -38,34 +43,45 @@ public final class TrainerMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry r) {
-        tokens = Counter.builder("livesae.trainer.tokens").baseUnit("tokens").tags(tags)
-                .description("Tokens that went through a successful training step").register(r);
-        Gauge.builder("livesae.trainer.fvu", this, m -> m.fvu).baseUnit("ratio").tags(tags)
-                .description("Fraction of variance unexplained of the last training step").register(r);
-        Gauge.builder("livesae.trainer.l0", this, m -> m.l0).baseUnit("latents").tags(tags)
-                .description("Mean number of non-zero latents per token in the last training step").register(r);
-        Gauge.builder("livesae.trainer.dead.latents", this, m -> m.dead).baseUnit("ratio").tags(tags)
-                .description("Fraction of latents that have not fired within the dead-token threshold").register(r);
-        Gauge.builder("livesae.trainer.dense.latents", this, m -> m.dense).baseUnit("ratio").tags(tags)
-                .description("Fraction of latents firing on more than the dense threshold of tokens").register(r);
-        Gauge.builder("livesae.trainer.auxk.loss", this, m -> m.auxK).tags(tags)
-                .description("AuxK loss of the last training step (normalised like FVU)").register(r);
-        resampled = Counter.builder("livesae.trainer.resampled").baseUnit("latents").tags(tags)
-                .description("Dead latents re-initialised by resampling").register(r);
-        stepsSkipped = Counter.builder("livesae.trainer.steps.skipped").baseUnit("steps").tags(tags)
-                .description("Training steps skipped because the loss was not finite (weights untouched)").register(r);
-        stepDuration = Timer.builder("livesae.trainer.step.duration").tags(tags)
-                .description("Wall time of one engine training step").register(r);
-        Gauge.builder("livesae.trainer.consumer.lag", lag, AtomicLong::get).baseUnit("records").tags(tags)
-                .description("Records between the trainer's position and the end of each partition, summed").register(r);
-        Gauge.builder("livesae.trainer.dictionary.version", dictionaryVersion, AtomicLong::get).tags(tags)
-                .description("Version of the promoted dictionary that encodes the codes topic").register(r);
-        checkpoints = Counter.builder("livesae.trainer.checkpoints").baseUnit("checkpoints").tags(tags)
-                .description("Checkpoints written atomically").register(r);
-        catchUpSkipped = Counter.builder("livesae.trainer.catchup.skipped").baseUnit("records").tags(tags)
-                .description("Records skipped by --catch-up latest because the lag passed --max-lag").register(r);
-        codeBatches = Counter.builder("livesae.trainer.codes").baseUnit("batches").tags(tags)
-                .description("CodeBatch records published to the codes topic").register(r);
+        tokens = keep(Counter.builder("livesae.trainer.tokens").baseUnit("tokens").tags(tags)
+                .description("Tokens that went through a successful training step").register(r));
+        keep(Gauge.builder("livesae.trainer.fvu", this, m -> m.fvu).baseUnit("ratio").tags(tags)
+                .description("Fraction of variance unexplained of the last training step").register(r));
+        keep(Gauge.builder("livesae.trainer.l0", this, m -> m.l0).baseUnit("latents").tags(tags)
+                .description("Mean number of non-zero latents per token in the last training step").register(r));
+        keep(Gauge.builder("livesae.trainer.dead.latents", this, m -> m.dead).baseUnit("ratio").tags(tags)
+                .description("Fraction of latents that have not fired within the dead-token threshold").register(r));
+        keep(Gauge.builder("livesae.trainer.dense.latents", this, m -> m.dense).baseUnit("ratio").tags(tags)
+                .description("Fraction of latents firing on more than the dense threshold of tokens").register(r));
+        keep(Gauge.builder("livesae.trainer.auxk.loss", this, m -> m.auxK).tags(tags)
+                .description("AuxK loss of the last training step (normalised like FVU)").register(r));
+        resampled = keep(Counter.builder("livesae.trainer.resampled").baseUnit("latents").tags(tags)
+                .description("Dead latents re-initialised by resampling").register(r));
+        stepsSkipped = keep(Counter.builder("livesae.trainer.steps.skipped").baseUnit("steps").tags(tags)
+                .description("Training steps skipped because the loss was not finite (weights untouched)").register(r));
+        stepDuration = keep(Timer.builder("livesae.trainer.step.duration").tags(tags)
+                .description("Wall time of one engine training step").register(r));
+        keep(Gauge.builder("livesae.trainer.consumer.lag", lag, AtomicLong::get).baseUnit("records").tags(tags)
+                .description("Records between the trainer's position and the end of each partition, summed").register(r));
+        keep(Gauge.builder("livesae.trainer.dictionary.version", dictionaryVersion, AtomicLong::get).tags(tags)
+                .description("Version of the promoted dictionary that encodes the codes topic").register(r));
+        checkpoints = keep(Counter.builder("livesae.trainer.checkpoints").baseUnit("checkpoints").tags(tags)
+                .description("Checkpoints written atomically").register(r));
+        catchUpSkipped = keep(Counter.builder("livesae.trainer.catchup.skipped").baseUnit("records").tags(tags)
+                .description("Records skipped by --catch-up latest because the lag passed --max-lag").register(r));
+        codeBatches = keep(Counter.builder("livesae.trainer.codes").baseUnit("batches").tags(tags)
+                .description("CodeBatch records published to the codes topic").register(r));
+    }
+
+    private <M extends Meter> M keep(M meter) {
+        meters.add(meter);
+        return meter;
+    }
+
+    /** Removes every meter this binder registered (when a new trainer's tags become known). */
+    public void removeFrom(MeterRegistry r) {
+        meters.forEach(r::remove);
+        meters.clear();
     }
 
     /** Records one successful step's statistics. */

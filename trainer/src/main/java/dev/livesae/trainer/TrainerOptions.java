@@ -36,6 +36,8 @@ import dev.livesae.engine.SaeConfig;
  * @param maxBatchRows     records with more rows are dead-lettered as OVERSIZED
  * @param sae              encode-only: the frozen SAE directory (any format {@code Sae.load} accepts)
  * @param dictionaryVersion encode-only: the version stamped on codes
+ * @param commitInterval   commit the transaction of codes and dead letters this often (read_committed consumers
+ *                         see outputs after the commit); every checkpoint commits too
  * @param kafkaProperties  the user's Kafka client properties ({@code --kafka-config}, {@code --kafka-property}),
  *                         applied to every client the trainer creates
  */
@@ -71,7 +73,8 @@ public record TrainerOptions(
         int maxBatchRows,
         Duration progressEvery,
         StartPosition start,
-        Map<String, String> kafkaProperties) {
+        Map<String, String> kafkaProperties,
+        Duration commitInterval) {
 
     public static final double DEFAULT_EXPANSION = 8;
     public static final int DEFAULT_K = 32;
@@ -85,6 +88,9 @@ public record TrainerOptions(
     public static final long DEFAULT_SEED = 42;
     public static final int DEFAULT_MAX_BATCH_ROWS = 65536;
     public static final Duration DEFAULT_PROGRESS_EVERY = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofSeconds(1);
+    /** Below the transaction timeout with room for a slow step and the commit itself. */
+    public static final Duration MAX_COMMIT_INTERVAL = Duration.ofSeconds(30);
 
     public TrainerOptions {
         kafkaProperties = ClientProperties.of(kafkaProperties); // toString masks secrets
@@ -176,6 +182,11 @@ public record TrainerOptions(
             throw new IllegalArgumentException("--progress-every-seconds must be > 0 (got " + progressEvery.toSeconds() + ")");
         }
         requireSet(start, "--start");
+        requireSet(commitInterval, "--commit-interval-ms");
+        if (commitInterval.toMillis() < 10 || commitInterval.compareTo(MAX_COMMIT_INTERVAL) > 0) {
+            throw new IllegalArgumentException("--commit-interval-ms must be in [10, " + MAX_COMMIT_INTERVAL.toMillis()
+                    + "] (got " + commitInterval.toMillis() + ")");
+        }
     }
 
     private static void requireSet(Object o, String flag) {
@@ -249,6 +260,7 @@ public record TrainerOptions(
         private int maxBatchRows = DEFAULT_MAX_BATCH_ROWS;
         private Duration progressEvery = DEFAULT_PROGRESS_EVERY;
         private StartPosition start = StartPosition.EARLIEST;
+        private Duration commitInterval = DEFAULT_COMMIT_INTERVAL;
         private Map<String, String> kafkaProperties = Map.of();
 
         private Builder(String bootstrap, String topic) {
@@ -284,13 +296,14 @@ public record TrainerOptions(
         public Builder maxBatchRows(int v) { maxBatchRows = v; return this; }
         public Builder progressEvery(Duration v) { progressEvery = v; return this; }
         public Builder start(StartPosition v) { start = v; return this; }
+        public Builder commitInterval(Duration v) { commitInterval = v; return this; }
         public Builder kafkaProperties(Map<String, String> v) { kafkaProperties = v; return this; }
 
         public TrainerOptions build() {
             return new TrainerOptions(bootstrap, topic, model, hookpoint, checkpointDir, dSae, expansion, k, batch,
                     shuffleBuffer, checkpointEveryTokens, checkpointEvery, promoteEvery, catchUp, maxLag, metricsPort,
                     metricsHost, encodeOnly, sae, dictionaryVersion, maxTokens, groupId, seed, lr, warmupSteps, deadTokens, saeId, emitCodes,
-                    maxBatchRows, progressEvery, start, kafkaProperties);
+                    maxBatchRows, progressEvery, start, kafkaProperties, commitInterval);
         }
     }
 }

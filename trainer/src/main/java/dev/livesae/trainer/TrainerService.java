@@ -1,44 +1,27 @@
 package dev.livesae.trainer;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import dev.livesae.clients.TopicAdmin;
 import dev.livesae.clients.TopicSettings;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,9 +36,9 @@ import dev.livesae.engine.SaeConfig;
 import dev.livesae.engine.StepResult;
 import dev.livesae.trainer.checkpoint.CheckpointStore;
 import dev.livesae.trainer.checkpoint.TrainerState;
-import dev.livesae.trainer.checkpoint.TrainerState.SkippedRange;
 import dev.livesae.wire.ActivationBatch;
 import dev.livesae.wire.ActivationBatchCodec;
+import dev.livesae.wire.ActivationMeta;
 import dev.livesae.wire.DeadLetterPublisher;
 import dev.livesae.wire.DecodeLimits;
 import dev.livesae.wire.RejectReason;
@@ -79,6 +62,10 @@ import dev.livesae.wire.WireFormatException;
  * TrainerProgress last = done.join();
  * }</pre>
  *
+ * <p>Rooms: {@link TrainerClients} builds the Kafka clients, {@link PartitionCursor} assigns, seeks and measures
+ * lag, {@link CheckpointCoordinator} schedules and writes checkpoints, {@link DictionaryPromotion} decides the
+ * dictionary version codes carry, {@link ProgressReporter} reports; this class holds the lifecycle and the loop.
+ *
  * <p>Threads: the training thread (the caller of {@link #run}) owns the consumer, the engine and the
  * checkpoint; a second thread encodes and publishes codes. {@link #stop}, {@link #progress} and
  * {@link #onProgress} may be called from any thread.
@@ -86,55 +73,43 @@ import dev.livesae.wire.WireFormatException;
 public final class TrainerService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
     public static final String COMPONENT = "trainer";
-    static final String DICTIONARY_DIR = "dictionary";
-    private static final Duration POLL = Duration.ofMillis(200);
-    private static final long LAG_CHECK_NANOS = 500_000_000L;
     private static final int ENCODER_QUEUE = 16;
+    /** Tag value of {@code hookpoint} / {@code sae_id} before a new trainer's first valid batch fixes it. */
+    static final String PENDING = "pending";
 
     private final TrainerOptions opts;
     private final MeterRegistry registry;
-    private final List<Consumer<TrainerProgress>> listeners = new CopyOnWriteArrayList<>();
+    private final TrainerClients clients;
+    private final ProgressReporter progress;
     private final CompletableFuture<TrainerProgress> finished = new CompletableFuture<>();
     private volatile boolean stopRequested;
     private volatile boolean started;
-    private volatile TrainerProgress progress = TrainerProgress.NOT_STARTED;
     private volatile ServiceHttpServer metricsServer;
-    private volatile Path lastCheckpoint;
+    private volatile CheckpointCoordinator checkpoints;
 
     // ---- state owned by the training thread ----
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
+    private OutputTransactions outputs;
+    private PartitionCursor cursor;
     private DeadLetterPublisher deadLetters;
     private ActivationBatchCodec codec;
     private CodeEncoder encoder;
     private BufferAllocator allocator;
-    private CheckpointStore store;
-    private List<TopicPartition> partitions = List.of();
-    private final Map<Integer, Long> offsets = new TreeMap<>();
+    private DictionaryPromotion promotion;
     private String model;
     private String hookpoint;
     private int dIn;
     private String saeId;
     private TrainingLoop loop;
-    private Dictionary dictionary;
-    private long dictionaryTokens;
     private long tokensConsumed;
+    /** The record (or drain) being handled had its outputs committed before a restart: publish nothing. */
+    private boolean replaying;
+    private boolean drained;
     private final Map<String, Long> rejected = new TreeMap<>();
-    private long skippedRecords;
-    private final Deque<SkippedRange> skippedRanges = new ArrayDeque<>();
-    private long checkpoints;
-    private long tokensAtCheckpoint;
-    private long nanosAtCheckpoint;
     private TrainerMetrics metrics;
-    private long lag = -1;
-    private long lastLagCheck;
+    private List<String> metricsTags = List.of();
     private final AtomicLong codeBatches = new AtomicLong();
-    private long lastProgressNanos;
-    private long trainingStartNanos = -1;
-    private long trainingEndNanos = -1;
-    private long checkpointNanos;
-    private long tokensAtLastProgress;
-    private final TopicSettings topicSettings;
 
     /** A service with its own Prometheus registry (served on {@code --metrics-port} if set). */
     public TrainerService(TrainerOptions opts) {
@@ -163,20 +138,24 @@ public final class TrainerService implements AutoCloseable {
         }
         this.opts = opts;
         this.registry = registry;
-        this.topicSettings = topicSettings;
+        this.clients = new TrainerClients(opts, topicSettings);
+        this.progress = new ProgressReporter(opts.progressEvery());
     }
 
     public TrainerOptions options() { return opts; }
     public MeterRegistry registry() { return registry; }
 
     /** Latest progress snapshot; {@link TrainerProgress#NOT_STARTED} before the first one. */
-    public TrainerProgress progress() { return progress; }
+    public TrainerProgress progress() { return progress.latest(); }
 
     /** Registers a listener called on the training thread with every progress snapshot. */
-    public void onProgress(Consumer<TrainerProgress> listener) { listeners.add(listener); }
+    public void onProgress(Consumer<TrainerProgress> listener) { progress.listen(listener); }
 
     /** The checkpoint directory written last by this service, if any. */
-    public Optional<Path> lastCheckpoint() { return Optional.ofNullable(lastCheckpoint); }
+    public Optional<Path> lastCheckpoint() {
+        CheckpointCoordinator c = checkpoints;
+        return c == null ? Optional.empty() : c.last();
+    }
 
     /** URL of the Prometheus endpoint once started with a metrics port. */
     public Optional<String> metricsUrl() {
@@ -273,44 +252,83 @@ public final class TrainerService implements AutoCloseable {
             closeables.add(allocator);
             codec = new ActivationBatchCodec(allocator, new DecodeLimits(opts.maxBatchRows(), false, 0));
             closeables.add(codec);
-            producer = new KafkaProducer<>(producerConfig(opts));
-            closeables.add(producer);
+            KafkaProducer<byte[], byte[]> p = clients.producer();
+            producer = p;
+            closeables.add(() -> p.close(Duration.ofSeconds(10))); // an open transaction is aborted, not awaited
             closeables.add(bind(new KafkaClientMetrics(producer)));
             deadLetters = new DeadLetterPublisher(producer, registry, COMPONENT);
-            consumer = new KafkaConsumer<>(consumerConfig(opts));
+            outputs = new OutputTransactions(producer, opts.topic(), opts.groupId());
+            if (!outputs.init(() -> stopRequested)) {
+                outputs = null;
+                return finish(closeables);
+            }
+            consumer = clients.consumer();
             closeables.add(consumer);
             closeables.add(bind(new KafkaClientMetrics(consumer)));
+            cursor = new PartitionCursor(consumer, opts);
+            promotion = new DictionaryPromotion(opts.promoteEvery());
+            checkpoints = new CheckpointCoordinator(opts.encodeOnly() ? null : new CheckpointStore(opts.checkpointDir()), opts);
 
             if (!opts.encodeOnly()) {
-                store = new CheckpointStore(opts.checkpointDir());
-                Optional<Path> ck = store.latest();
+                Optional<Path> ck = checkpoints.latest();
                 if (ck.isPresent()) {
                     restore(ck.get());
                 }
             } else {
                 Sae frozen = Sae.load(opts.sae());
                 String id = opts.saeId() != null ? opts.saeId() : "frozen-" + opts.sae().toAbsolutePath().getFileName();
-                dictionary = new Dictionary(id, opts.dictionaryVersion(), frozen);
+                promotion.set(new Dictionary(id, opts.dictionaryVersion(), frozen), 0);
                 saeId = id;
                 dIn = frozen.dIn();
                 log.info("encode-only with frozen SAE {} (d_in={}, d_sae={}, k={}) as {} v{}", opts.sae(), frozen.dIn(),
                         frozen.dSae(), frozen.k(), id, opts.dictionaryVersion());
             }
-            if (!assignPartitions()) {
+            bindMetrics(hookpoint != null ? hookpoint : opts.hookpoint(), saeId);
+            for (RejectReason reason : RejectReason.values()) {
+                deadLetters.counter(reason); // every reason exported from the start, at 0
+            }
+            if (!cursor.assign(() -> stopRequested, opts.encodeOnly())) {
                 return finish(closeables);
             }
-            ensureTopic(Topics.deadLetter(opts.topic()));
+            resumeOutputs();
+            clients.ensureTopic(Topics.deadLetter(opts.topic()));
             if (model != null) {
                 startOutputs();
             }
-            nanosAtCheckpoint = System.nanoTime();
-            lastProgressNanos = nanosAtCheckpoint;
-            tokensAtLastProgress = trainedTokens();
+            checkpoints.startClock();
+            progress.startClock(trainedTokens());
             pollLoop();
             return finish(closeables);
         } catch (RuntimeException | IOException | InterruptedException | Error e) {
+            if (e instanceof OutputTransactions.OutputFailedException) {
+                log.error("stopping: {}; nothing after checkpoint {} is covered, a restart resumes from it",
+                        e.getMessage(), lastCheckpoint().map(Path::toString).orElse("(none)"), e.getCause());
+            }
             closeQuietly(closeables);
             throw e;
+        }
+    }
+
+    /**
+     * Reads the output high-water mark (the group's offsets, committed with the last output transaction).
+     * Records before it are re-consumed (re-trained bit-identically from the checkpoint) without outputs.
+     */
+    private void resumeOutputs() {
+        outputs.resume(cursor.committed());
+        Map<Integer, Long> high = outputs.highWater();
+        long replay = 0;
+        for (Map.Entry<Integer, Long> e : cursor.offsets().entrySet()) {
+            long h = high.getOrDefault(e.getKey(), -1L);
+            if (h >= 0 && h < e.getValue()) {
+                log.warn("partition {}: outputs are committed up to offset {} only, but the checkpoint resumes at {}: "
+                        + "the outputs in between were not committed by group {} (was --group-id changed?)",
+                        e.getKey(), h, e.getValue(), opts.groupId());
+            }
+            replay += Math.max(0, h - e.getValue());
+        }
+        if (replay > 0) {
+            log.info("re-consuming {} records whose outputs are already committed (up to offsets {}): no codes or "
+                    + "dead letters for them", replay, high);
         }
     }
 
@@ -322,14 +340,15 @@ public final class TrainerService implements AutoCloseable {
     private void pollLoop() throws IOException, InterruptedException {
         boolean reachedMax = false;
         while (!stopRequested && !reachedMax) {
-            ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+            ConsumerRecords<byte[], byte[]> records = cursor.poll();
             for (ConsumerRecord<byte[], byte[]> rec : records) {
                 if (stopRequested) {
                     break;
                 }
                 handle(rec);
-                offsets.put(rec.partition(), rec.offset() + 1);
+                cursor.consumed(rec);
                 afterRecord();
+                maybeCommitOutputs();
                 if (opts.maxTokens() > 0 && tokensConsumed >= opts.maxTokens()) {
                     reachedMax = true;
                     break;
@@ -337,15 +356,18 @@ public final class TrainerService implements AutoCloseable {
             }
             if (!reachedMax) {
                 checkLag(false);
+                maybeCommitOutputs();
             }
-            maybeProgress();
+            progress.maybeReport(trainedTokens(), this::snapshot);
         }
         if (reachedMax && loop != null) {
             log.info("--max-tokens {} reached ({} consumed): training the {} buffered rows", opts.maxTokens(),
                     tokensConsumed, loop.pendingRows());
+            replaying = outputs.drainPublished(cursor.offsets());
             loop.drain();
+            drained = true;
         }
-        trainingEndNanos = System.nanoTime();
+        progress.trainingEnded();
     }
 
     private TrainerProgress finish(List<AutoCloseable> closeables) throws IOException, InterruptedException {
@@ -353,25 +375,38 @@ public final class TrainerService implements AutoCloseable {
         try {
             if (model != null) {
                 checkpoint("final");
+            } else if (outputs != null) {
+                commitOutputs(); // dead letters of a trainer that never accepted a batch
             }
             if (encoder != null) {
                 encoder.close();
                 encoder = null;
             }
-            if (!partitions.isEmpty()) {
+            if (cursor != null && !cursor.partitions().isEmpty()) {
                 checkLag(true);
             }
-            p = snapshot(false, 0);
+            p = snapshot(false, 0, progress.trainingSeconds());
         } finally {
             closeQuietly(closeables);
         }
-        publish(p);
+        progress.report(p);
         return p;
+    }
+
+    private void checkLag(boolean force) {
+        long skipped = cursor.checkLag(force, trainedTokens());
+        if (skipped >= 0 && metrics != null) {
+            if (skipped > 0) {
+                metrics.catchUpSkipped(skipped);
+            }
+            metrics.lag(cursor.lag());
+        }
     }
 
     // ------------------------------------------------------------------ records
 
     private void handle(ConsumerRecord<byte[], byte[]> rec) throws IOException, InterruptedException {
+        replaying = outputs.published(rec.partition(), rec.offset());
         ActivationBatch b;
         try {
             b = codec.decode(rec.value());
@@ -404,22 +439,25 @@ public final class TrainerService implements AutoCloseable {
         if (model == null) {
             initialise(b);
         }
-        if (encoder != null) {
+        if (encoder != null && !replaying) {
+            outputs.open();
             // keyed by SAE id (docs/wire-format.md): one SAE's codes share a partition, so a monitor task sees
             // every window of that SAE in order
-            encoder.submit(b, dictionary.saeId().getBytes(java.nio.charset.StandardCharsets.UTF_8), dictionary);
+            Dictionary dictionary = promotion.current();
+            encoder.submit(b, dictionary.saeId().getBytes(StandardCharsets.UTF_8), dictionary);
         }
         if (loop != null) {
-            if (trainingStartNanos < 0) {
-                trainingStartNanos = System.nanoTime();
-            }
+            progress.trainingStarted();
             loop.offer(b.activations(), b.sequenceIds(), b.positions(), b.rows());
         }
         tokensConsumed += b.rows();
     }
 
     private void reject(ConsumerRecord<byte[], byte[]> rec, RejectReason reason, String detail) {
-        deadLetters.publish(rec.topic(), rec.partition(), rec.offset(), rec.key(), rec.value(), reason, detail);
+        if (!replaying) {
+            outputs.open();
+            deadLetters.publish(rec.topic(), rec.partition(), rec.offset(), rec.key(), rec.value(), reason, detail);
+        }
         rejected.merge(reason.name(), 1L, Long::sum);
     }
 
@@ -437,8 +475,8 @@ public final class TrainerService implements AutoCloseable {
             loop = TrainingLoop.create(cfg, opts.batch(), opts.shuffleBuffer(), opts.seed() ^ 0x5DEECE66DL,
                     first.activations(), first.rows());
             loop.listener(this::afterStep);
-            dictionary = new Dictionary(saeId, 0, loop.trainer().snapshot());
-            dictionaryTokens = 0;
+            loop.skippedListener(this::deadLetterSkippedBatch);
+            promotion.set(new Dictionary(saeId, 0, loop.trainer().snapshot()), 0);
             log.info("new SAE {} for {}/{}: d_in={} d_sae={} k={} batch={} shuffle-buffer={} (dictionary v0 = the initialised SAE)",
                     saeId, model, hookpoint, dIn, dSae, opts.k(), opts.batch(), opts.shuffleBuffer());
             startOutputs();
@@ -448,17 +486,35 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
-    /** Meters and the codes encoder, once model and hookpoint are known. */
-    private void startOutputs() {
-        metrics = new TrainerMetrics(hookpoint, saeId);
-        metrics.bindTo(registry);
-        metrics.dictionaryVersion(dictionary.version());
-        if (lag >= 0) {
-            metrics.lag(lag);
+    /**
+     * Registers the trainer's meters tagged {@code hookpoint} and {@code sae_id}; a tag not known yet (a new
+     * trainer before its first valid batch) reads {@value #PENDING}, and those meters are replaced once it is.
+     */
+    private void bindMetrics(String hook, String sae) {
+        String h = hook != null ? hook : PENDING;
+        String id = sae != null ? sae : PENDING;
+        if (metrics != null) {
+            if (metricsTags.equals(List.of(h, id))) {
+                return;
+            }
+            metrics.removeFrom(registry);
         }
+        metrics = new TrainerMetrics(h, id);
+        metrics.bindTo(registry);
+        metricsTags = List.of(h, id);
+        metrics.dictionaryVersion(promotion.version());
+        if (cursor != null && cursor.lag() >= 0) {
+            metrics.lag(cursor.lag());
+        }
+    }
+
+    /** Final meter tags and the codes encoder, once model and hookpoint are known. */
+    private void startOutputs() {
+        bindMetrics(hookpoint, saeId);
+        metrics.dictionaryVersion(promotion.version());
         if (opts.emitCodes()) {
             String codesTopic = Topics.codes(model, hookpoint);
-            ensureTopic(codesTopic);
+            clients.ensureTopic(codesTopic);
             encoder = new CodeEncoder(producer, codesTopic, allocator, ENCODER_QUEUE, () -> {
                 codeBatches.incrementAndGet();
                 metrics.codeBatchPublished();
@@ -475,26 +531,39 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
+    /**
+     * A step skipped for a non-finite loss: its rows (a minibatch from the shuffle buffer, so from several
+     * records) go to the dead-letter topic as one activation batch, reason {@code NON_FINITE_LOSS}, source
+     * partition and offset -1. Exactly once like every output: not again when re-consumed after a restart.
+     */
+    private void deadLetterSkippedBatch(long step, float[] x, long[] sequenceIds, int[] positions, int rows) {
+        rejected.merge(RejectReason.NON_FINITE_LOSS.name(), 1L, Long::sum);
+        if (replaying) {
+            return;
+        }
+        float[] values = Arrays.copyOf(x, rows * dIn);
+        byte[] value = codec.encode(new ActivationBatch(new ActivationMeta(model, hookpoint, dIn), sequenceIds, positions,
+                null, values));
+        outputs.open();
+        deadLetters.publish(opts.topic(), -1, -1, null, value, RejectReason.NON_FINITE_LOSS, "training step " + step
+                + ": loss not finite on " + rows + " rows (sequence ids and positions in the batch); weights untouched");
+    }
+
     private void afterRecord() throws IOException, InterruptedException {
         if (loop == null) {
-            if (opts.encodeOnly() && System.nanoTime() - nanosAtCheckpoint >= opts.checkpointEvery().toNanos()) {
+            if (opts.encodeOnly() && checkpoints.dueByTime()) {
                 checkpoint("time");
             }
             return;
         }
-        long trainedNow = loop.trainer().tokensSeen();
-        if (opts.promoteEvery() > 0 && trainedNow - dictionaryTokens >= opts.promoteEvery()) {
-            dictionary = new Dictionary(saeId, dictionary.version() + 1, loop.trainer().snapshot());
-            dictionaryTokens = trainedNow;
-            checkpoint("dictionary v" + dictionary.version());
-            metrics.dictionaryVersion(dictionary.version());
-            log.info("promoted dictionary v{} at {} trained tokens", dictionary.version(), trainedNow);
+        if (promotion.promoteIfDue(loop.trainer())) {
+            Dictionary d = promotion.current();
+            checkpoint("dictionary v" + d.version());
+            metrics.dictionaryVersion(d.version());
+            log.info("promoted dictionary v{} at {} trained tokens", d.version(), promotion.tokensAtPromotion());
             return;
         }
-        long dueTokens = opts.checkpointEveryTokens();
-        long dueNanos = opts.checkpointEvery().toNanos();
-        if ((dueTokens > 0 && trainedTokens() - tokensAtCheckpoint >= dueTokens)
-                || (dueNanos > 0 && System.nanoTime() - nanosAtCheckpoint >= dueNanos)) {
+        if (checkpoints.due(trainedTokens())) {
             checkpoint("periodic");
         }
     }
@@ -502,55 +571,45 @@ public final class TrainerService implements AutoCloseable {
     // ------------------------------------------------------------------ checkpoints
 
     /**
-     * Writes model + bookkeeping atomically. Before writing, every code and dead letter of the consumed
-     * records is flushed to Kafka, so a checkpoint never covers a record whose outputs could be lost.
+     * Writes model + bookkeeping atomically. Before writing, the outputs of every consumed record are committed
+     * (with the offsets, in one transaction), so a checkpoint never covers a record whose outputs could be
+     * lost; if that commit fails, no checkpoint is written and the trainer stops.
      */
     private void checkpoint(String why) throws IOException, InterruptedException {
+        commitOutputs();
+        if (checkpoints.writes() && loop != null) {
+            long t0 = System.nanoTime();
+            Path dir = checkpoints.write(loop, promotion.current(), state(), model, hookpoint);
+            metrics.checkpointWritten();
+            log.info("checkpoint {} ({}) in {} ms: {} tokens trained, {} buffered, offsets {}", dir.getFileName(), why,
+                    (System.nanoTime() - t0) / 1_000_000, trainedTokens(), loop.pendingRows(), cursor.offsets());
+        }
+        checkpoints.reset(trainedTokens());
+    }
+
+    private void maybeCommitOutputs() throws InterruptedException {
+        if (outputs.due(opts.commitInterval().toNanos(), cursor.offsets())) {
+            commitOutputs();
+        }
+    }
+
+    /**
+     * Waits until the code encoder has handed every submitted batch to the producer, then commits the open
+     * transaction with the consumed offsets (the output high-water mark).
+     */
+    private void commitOutputs() throws InterruptedException {
         if (encoder != null) {
             encoder.awaitIdle();
         }
-        producer.flush();
-        if (store != null && loop != null) {
-            long t0 = System.nanoTime();
-            TrainerState state = state();
-            Path dir = store.write(loop.trainer().step(), tmp -> {
-                loop.writeInto(tmp, model, hookpoint);
-                Path dict = tmp.resolve(DICTIONARY_DIR);
-                Files.createDirectories(dict);
-                dictionary.sae().save(dict, model, hookpoint);
-                state.write(tmp);
-            });
-            lastCheckpoint = dir;
-            checkpointNanos += System.nanoTime() - t0;
-            checkpoints++;
-            metrics.checkpointWritten();
-            log.info("checkpoint {} ({}) in {} ms: {} tokens trained, {} buffered, offsets {}", dir.getFileName(), why,
-                    (System.nanoTime() - t0) / 1_000_000, trainedTokens(), loop.pendingRows(), offsets);
-        }
-        tokensAtCheckpoint = trainedTokens();
-        nanosAtCheckpoint = System.nanoTime();
-        commitOffsets();
-    }
-
-    /** Kafka's committed offsets mirror the checkpoint for visibility only; the checkpoint is the truth. */
-    private void commitOffsets() {
-        if (offsets.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-        offsets.forEach((p, o) -> commit.put(new TopicPartition(opts.topic(), p), new OffsetAndMetadata(o)));
-        try {
-            consumer.commitSync(commit, Duration.ofSeconds(10));
-        } catch (KafkaException e) {
-            log.warn("could not commit offsets (visibility only): {}", e.toString());
-        }
+        outputs.commit(cursor.offsets(), drained);
     }
 
     private TrainerState state() {
+        Dictionary d = promotion.current();
         return new TrainerState(TrainerState.FORMAT, opts.topic(), model, hookpoint, saeId, dIn, loop.trainer().step(),
-                tokensConsumed, offsets, loop.consumed(), loop.trained(), loop.skippedStep(), loop.skippedSteps(),
-                rejected, skippedRecords, List.copyOf(skippedRanges), dictionary.version(), dictionaryTokens,
-                checkpoints + 1, System.currentTimeMillis());
+                tokensConsumed, cursor.offsets(), loop.consumed(), loop.trained(), loop.skippedStep(), loop.skippedSteps(),
+                rejected, cursor.skippedRecords(), cursor.skippedRanges(), d.version(), promotion.tokensAtPromotion(),
+                checkpoints.written() + 1, System.currentTimeMillis());
     }
 
     private void restore(Path dir) throws IOException {
@@ -561,20 +620,17 @@ public final class TrainerService implements AutoCloseable {
         }
         loop = TrainingLoop.restore(dir, s.consumed(), s.trained(), s.skippedStep(), s.skippedSteps());
         loop.listener(this::afterStep);
+        loop.skippedListener(this::deadLetterSkippedBatch);
         model = s.model();
         hookpoint = s.hookpoint();
         saeId = s.saeId();
         dIn = s.dIn();
-        dictionary = new Dictionary(saeId, s.dictionaryVersion(), Sae.load(dir.resolve(DICTIONARY_DIR)));
-        dictionaryTokens = s.dictionaryTokens();
+        promotion.set(new Dictionary(saeId, s.dictionaryVersion(),
+                Sae.load(dir.resolve(CheckpointCoordinator.DICTIONARY_DIR))), s.dictionaryTokens());
         tokensConsumed = s.tokensConsumed();
-        offsets.putAll(s.offsets());
+        cursor.restore(s.offsets(), s.skippedRecords(), s.skippedRanges());
         rejected.putAll(s.rejected());
-        skippedRecords = s.skippedRecords();
-        skippedRanges.addAll(s.skippedRanges());
-        checkpoints = s.checkpointsWritten();
-        tokensAtCheckpoint = trainedTokens();
-        lastCheckpoint = dir;
+        checkpoints.restored(dir, s.checkpointsWritten(), trainedTokens());
         if (loop.batch() != opts.batch() || loop.shuffleCapacity() != opts.shuffleBuffer()) {
             log.warn("resuming with the checkpoint's --batch {} and --shuffle-buffer {} (flags {} and {} apply to new "
                     + "trainers only)", loop.batch(), loop.shuffleCapacity(), opts.batch(), opts.shuffleBuffer());
@@ -583,196 +639,21 @@ public final class TrainerService implements AutoCloseable {
                 s.step(), s.trained().count(), loop.pendingRows(), s.dictionaryVersion(), s.offsets());
     }
 
-    // ------------------------------------------------------------------ Kafka plumbing
-
-    /** Assigns every partition of the topic and seeks each to its checkpoint offset. False if stopped first. */
-    private boolean assignPartitions() throws InterruptedException {
-        List<PartitionInfo> infos = List.of();
-        long warnAt = System.nanoTime();
-        while (!stopRequested) {
-            try {
-                infos = consumer.partitionsFor(opts.topic(), Duration.ofSeconds(5));
-            } catch (KafkaException e) {
-                log.debug("partitionsFor {}: {}", opts.topic(), e.toString());
-                infos = List.of();
-            }
-            if (infos != null && !infos.isEmpty()) {
-                break;
-            }
-            if (System.nanoTime() - warnAt > 0) {
-                log.info("waiting for topic {} to exist", opts.topic());
-                warnAt = System.nanoTime() + 30_000_000_000L;
-            }
-            Thread.sleep(500);
-        }
-        if (stopRequested) {
-            return false;
-        }
-        List<TopicPartition> tps = new ArrayList<>();
-        for (PartitionInfo pi : infos) {
-            tps.add(new TopicPartition(pi.topic(), pi.partition()));
-        }
-        tps.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
-        partitions = List.copyOf(tps);
-        consumer.assign(partitions);
-        Map<TopicPartition, OffsetAndMetadata> committed = opts.encodeOnly()
-                ? consumer.committed(new HashSet<>(partitions), Duration.ofSeconds(10)) : Map.of();
-        List<TopicPartition> fresh = new ArrayList<>();
-        for (TopicPartition tp : partitions) {
-            Long at = offsets.get(tp.partition());
-            if (at == null && committed.get(tp) != null) {
-                at = committed.get(tp).offset();
-                offsets.put(tp.partition(), at);
-            }
-            if (at != null) {
-                consumer.seek(tp, at);
-            } else {
-                fresh.add(tp);
-            }
-        }
-        if (!fresh.isEmpty()) {
-            Map<TopicPartition, Long> start = opts.start() == StartPosition.EARLIEST
-                    ? consumer.beginningOffsets(fresh, Duration.ofSeconds(10))
-                    : consumer.endOffsets(fresh, Duration.ofSeconds(10));
-            for (TopicPartition tp : fresh) {
-                long at = start.get(tp);
-                consumer.seek(tp, at);
-                offsets.put(tp.partition(), at);
-            }
-        }
-        log.info("consuming {} partitions of {} from offsets {}", partitions.size(), opts.topic(), offsets);
-        return true;
-    }
-
-    /** Updates the lag; under {@code --catch-up latest} skips ahead when it exceeds {@code --max-lag}. */
-    private void checkLag(boolean force) {
-        long now = System.nanoTime();
-        if (!force && now - lastLagCheck < LAG_CHECK_NANOS) {
-            return;
-        }
-        lastLagCheck = now;
-        Map<TopicPartition, Long> ends;
-        try {
-            ends = consumer.endOffsets(partitions, Duration.ofSeconds(5));
-        } catch (KafkaException e) {
-            log.debug("endOffsets: {}", e.toString());
-            return;
-        }
-        long total = 0;
-        for (TopicPartition tp : partitions) {
-            total += Math.max(0, ends.getOrDefault(tp, 0L) - offsets.getOrDefault(tp.partition(), 0L));
-        }
-        lag = total;
-        if (!force && opts.catchUp() == CatchUpPolicy.LATEST && total > opts.maxLag()) {
-            long keepPerPartition = opts.maxLag() / (2L * partitions.size());
-            long skipped = 0;
-            List<SkippedRange> ranges = new ArrayList<>();
-            for (TopicPartition tp : partitions) {
-                long from = offsets.getOrDefault(tp.partition(), 0L);
-                long to = Math.max(from, ends.getOrDefault(tp, 0L) - keepPerPartition);
-                if (to > from) {
-                    consumer.seek(tp, to);
-                    offsets.put(tp.partition(), to);
-                    ranges.add(new SkippedRange(tp.partition(), from, to, trainedTokens(), System.currentTimeMillis()));
-                    skipped += to - from;
-                }
-            }
-            for (SkippedRange r : ranges) {
-                skippedRanges.addLast(r);
-                while (skippedRanges.size() > TrainerState.MAX_RANGES) {
-                    skippedRanges.removeFirst();
-                }
-            }
-            skippedRecords += skipped;
-            if (metrics != null) {
-                metrics.catchUpSkipped(skipped);
-            }
-            log.warn("lag {} records > --max-lag {}: --catch-up latest skipped {} records {}", total, opts.maxLag(),
-                    skipped, ranges);
-            lag = total - skipped;
-        }
-        if (metrics != null) {
-            metrics.lag(lag);
-        }
-    }
-
-    /** Creates an output topic unless it exists, with {@link #topicSettings} (through the client layer's TopicAdmin). */
-    private void ensureTopic(String topic) {
-        try (Admin admin = Admin.create(opts.kafka().admin("livesae-trainer-admin-" + opts.topic()))) {
-            TopicAdmin.createTopic(admin, topic, topicSettings, Map.of("max.message.bytes", Integer.toString(64 << 20)));
-        } catch (IllegalStateException e) {
-            log.warn("could not create topic {} (will rely on it existing): {}", topic, e.getMessage());
-        }
-    }
-
-    /** The trainer consumer's configuration; refuses a user property the trainer owns (IllegalArgumentException). */
-    static Map<String, Object> consumerConfig(TrainerOptions opts) {
-        Map<String, Object> tunable = Map.of(
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20), // interleave partitions; a larger record still comes whole
-                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(128 << 20),
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "64");
-        Map<String, Object> owned = Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, opts.groupId(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        return opts.kafka().client("trainer consumer", "livesae-trainer-" + opts.topic(), tunable, owned);
-    }
-
-    /** The output producer's configuration; refuses a user property the trainer owns (IllegalArgumentException). */
-    static Map<String, Object> producerConfig(TrainerOptions opts) {
-        Map<String, Object> tunable = Map.of(
-                ProducerConfig.LINGER_MS_CONFIG, "5",
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 << 20),
-                ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20));
-        Map<String, Object> owned = Map.of(
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return opts.kafka().client("trainer output producer", "livesae-trainer-out-" + opts.topic(), tunable, owned);
-    }
-
     // ------------------------------------------------------------------ progress
 
     private long trainedTokens() {
         return loop == null ? 0 : loop.trained().count();
     }
 
-    private void maybeProgress() {
-        long now = System.nanoTime();
-        long dt = now - lastProgressNanos;
-        if (dt < opts.progressEvery().toNanos()) {
-            return;
-        }
-        long trained = trainedTokens();
-        double rate = (trained - tokensAtLastProgress) * 1e9 / dt;
-        lastProgressNanos = now;
-        tokensAtLastProgress = trained;
-        publish(snapshot(true, rate));
-    }
-
-    private TrainerProgress snapshot(boolean running, double rate) {
+    private TrainerProgress snapshot(boolean running, double rate, double trainingSeconds) {
         StepResult r = loop == null ? null : loop.last();
         long totalRejected = rejected.values().stream().mapToLong(Long::longValue).sum();
-        long end = trainingEndNanos >= 0 ? trainingEndNanos : System.nanoTime();
-        double trainingSeconds = trainingStartNanos < 0 ? 0 : (end - trainingStartNanos) / 1e9;
         return new TrainerProgress(trainedTokens(), tokensConsumed, rate, loop == null ? 0 : loop.trainer().step(),
                 r == null ? Double.NaN : r.fvu(), r == null ? Double.NaN : r.l0(),
-                r == null ? Double.NaN : r.deadFraction(), lag, dictionary == null ? 0 : dictionary.version(),
-                checkpoints, totalRejected, loop == null ? 0 : loop.skippedSteps(), skippedRecords, codeBatches.get(), trainingSeconds, checkpointNanos / 1e9, running);
-    }
-
-    private void publish(TrainerProgress p) {
-        progress = p;
-        for (Consumer<TrainerProgress> l : listeners) {
-            try {
-                l.accept(p);
-            } catch (RuntimeException e) {
-                log.warn("progress listener failed", e);
-            }
-        }
+                r == null ? Double.NaN : r.deadFraction(), cursor == null ? -1 : cursor.lag(), promotion == null ? 0 : promotion.version(),
+                checkpoints == null ? 0 : checkpoints.written(), totalRejected, loop == null ? 0 : loop.skippedSteps(),
+                cursor == null ? 0 : cursor.skippedRecords(), codeBatches.get(), trainingSeconds,
+                checkpoints == null ? 0 : checkpoints.secondsWriting(), running);
     }
 
     private void closeQuietly(List<AutoCloseable> closeables) {

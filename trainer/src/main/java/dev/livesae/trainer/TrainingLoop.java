@@ -41,6 +41,7 @@ public final class TrainingLoop implements AutoCloseable {
     private long skippedSteps;
     private StepResult last;
     private StepListener listener = (r, n, t) -> { };
+    private SkippedBatchListener skippedListener = (step, x, seq, pos, rows) -> { };
     private final ShuffleBuffer.RowSink toMinibatch = this::addToMinibatch;
 
     private TrainingLoop(SaeTrainer trainer, ShuffleBuffer buffer, RowBlock minibatch, TokenLedger consumed,
@@ -83,8 +84,19 @@ public final class TrainingLoop implements AutoCloseable {
         }
     }
 
+    /** Called with the rows of a step skipped for a non-finite loss, before they are dropped. */
+    @FunctionalInterface
+    public interface SkippedBatchListener {
+        /** {@code x} is {@code [rows, dIn]}; the arrays are only valid during the call. */
+        void skipped(long step, float[] x, long[] sequenceIds, int[] positions, int rows);
+    }
+
     public void listener(StepListener l) {
         this.listener = l;
+    }
+
+    public void skippedListener(SkippedBatchListener l) {
+        this.skippedListener = l;
     }
 
     /** Offers {@code rows} rows of {@code x} ({@code [rows, dIn]}); trains every minibatch that fills. */
@@ -127,6 +139,13 @@ public final class TrainingLoop implements AutoCloseable {
         }
         if (r.skipped()) {
             skippedSteps++;
+            long[] seq = new long[rows];
+            int[] pos = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                seq[i] = minibatch.sequenceId(i);
+                pos[i] = minibatch.position(i);
+            }
+            skippedListener.skipped(r.step(), x, seq, pos, rows);
         }
         minibatch.clear();
         last = r;

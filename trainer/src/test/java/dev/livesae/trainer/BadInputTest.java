@@ -174,4 +174,77 @@ class BadInputTest {
         assertThat(state.skippedStep().count()).isEqualTo(ROWS);
         assertThat(state.trained().plus(state.skippedStep())).isEqualTo(state.consumed());
     }
+
+    @Test
+    void batchWithNonFiniteLossIsDeadLetteredOnceWithItsRowsAndReason(@TempDir Path dir) throws Exception {
+        String hook = KafkaSupport.unique("lossdlq");
+        String topic = Topics.activations("synthetic", hook);
+        KAFKA.createTopic(topic, 1);
+        Synthetic data = new Synthetic("synthetic", hook, 3L);
+        ActivationBatch huge = data.next(ROWS);
+        Arrays.fill(huge.activations(), 3e30f); // finite, so the wire accepts it; its squared error overflows
+        try (KafkaProducer<byte[], byte[]> producer = KafkaSupport.producer(KAFKA.bootstrapServers())) {
+            KafkaSupport.send(producer, topic, 0, codec.encode(data.next(ROWS)));
+            KafkaSupport.send(producer, topic, 0, codec.encode(huge));
+            KafkaSupport.send(producer, topic, 0, codec.encode(data.next(ROWS)));
+        }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        TrainerService service = new TrainerService(options(topic, dir).maxTokens(3 * ROWS).build(), registry);
+        TrainerProgress last = service.run();
+        assertThat(last.skippedSteps()).isEqualTo(1);
+
+        List<ConsumerRecord<byte[], byte[]>> dead = KafkaSupport.readCommitted(KAFKA.bootstrapServers(), Topics.deadLetter(topic));
+        assertThat(dead).hasSize(1);
+        ConsumerRecord<byte[], byte[]> d = dead.get(0);
+        assertThat(DeadLetters.header(d.headers(), DeadLetters.REASON)).isEqualTo("NON_FINITE_LOSS");
+        assertThat(DeadLetters.header(d.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(topic);
+        assertThat(DeadLetters.header(d.headers(), DeadLetters.SOURCE_PARTITION)).isEqualTo("-1"); // rows of many records
+        assertThat(DeadLetters.header(d.headers(), DeadLetters.DETAIL)).contains("loss not finite");
+        ActivationBatch letter = codec.decode(d.value());
+        assertThat(letter.rows()).isEqualTo(ROWS);
+        assertThat(letter.sequenceIds()).isEqualTo(huge.sequenceIds());
+        assertThat(letter.positions()).isEqualTo(huge.positions());
+        assertThat(letter.activations()).isEqualTo(huge.activations());
+        assertThat(registry.get("livesae.records.rejected").tag("reason", "NON_FINITE_LOSS").tag("component", "trainer")
+                .counter().count()).isEqualTo(1);
+        TrainerState state = TrainerState.read(service.lastCheckpoint().orElseThrow());
+        assertThat(state.rejected()).containsEntry("NON_FINITE_LOSS", 1L);
+    }
+
+    @Test
+    void newTrainerThatRejectsEverythingExportsZeroTokensAndEveryRejectReason(@TempDir Path dir) throws Exception {
+        String hook = KafkaSupport.unique("allbad");
+        String topic = Topics.activations("synthetic", hook);
+        KAFKA.createTopic(topic, 1);
+        try (KafkaProducer<byte[], byte[]> producer = KafkaSupport.producer(KAFKA.bootstrapServers())) {
+            for (int i = 0; i < 3; i++) {
+                KafkaSupport.send(producer, topic, 0, ("garbage " + i).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        TrainerService service = new TrainerService(options(topic, dir).hookpoint(hook).build(), registry);
+        service.start();
+        try {
+            KafkaSupport.await(Duration.ofSeconds(60), "three rejections", () -> service.progress().rejectedRecords() == 3);
+            String scrape = registry.scrape();
+            assertThat(scrape).contains("livesae_trainer_tokens_total{hookpoint=\"" + hook + "\",sae_id=\"pending\"} 0.0",
+                    "livesae_trainer_checkpoints_total{hookpoint=\"" + hook + "\",sae_id=\"pending\"} 0.0",
+                    "livesae_records_rejected_records_total{component=\"trainer\",reason=\"UNDECODABLE\"} 3.0");
+            for (RejectReason r : RejectReason.values()) {
+                assertThat(scrape).as(r.name()).contains("livesae_records_rejected_records_total{component=\"trainer\",reason=\""
+                        + r.name() + "\"}");
+            }
+
+            // the first valid batch fixes the SAE id: the meters move to it, the pending series go away
+            Synthetic data = new Synthetic("synthetic", hook, 3L);
+            try (KafkaProducer<byte[], byte[]> producer = KafkaSupport.producer(KAFKA.bootstrapServers())) {
+                KafkaSupport.send(producer, topic, 0, codec.encode(data.next(ROWS)));
+            }
+            KafkaSupport.await(Duration.ofSeconds(60), "a valid batch", () -> service.progress().tokensConsumed() == ROWS);
+            assertThat(registry.find("livesae.trainer.tokens").tag("sae_id", "pending").counter()).isNull();
+            assertThat(registry.find("livesae.trainer.tokens").tag("hookpoint", hook).counter()).isNotNull();
+        } finally {
+            service.close();
+        }
+    }
 }
