@@ -69,6 +69,11 @@ class ClusterOutageTest {
             assertThat(m.find()).isTrue();
             URI monitorMetrics = URI.create(m.group(1));
             await("both report a reachable cluster", () -> gauge(trainerMetrics, "trainer") == 1 && gauge(monitorMetrics, "monitor") == 1);
+            // the outage starts once both are up: the trainer past its transactional producer's start (it prints
+            // progress), the monitor's Kafka Streams RUNNING (its internal topics exist)
+            await("the trainer printed progress", () -> trainOut.toString().contains("[train] "));
+            URI monitorHealth = URI.create(m.group(1).replace("/metrics", "/health"));
+            await("the monitor is RUNNING", () -> healthy(monitorHealth));
 
             KAFKA.stopBroker();
             long t0 = System.nanoTime();
@@ -94,6 +99,15 @@ class ClusterOutageTest {
             monitor.requestStop();
         }
         assertThat(monitoring.get()).as(monitorOut.toString()).isZero();
+    }
+
+    private static boolean healthy(URI health) {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(health).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body().contains("RUNNING");
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** The value of livesae_kafka_connected{component=...}, or -1 if not (yet) exported. */

@@ -112,6 +112,12 @@ public final class MonitorCommand implements Callable<Integer> {
                     + "dead-lettered TOO_MANY_SAES and create no state or series (default: ${DEFAULT-VALUE}).")
     int maxSaes;
 
+    @Option(names = "--sae-partitions", defaultValue = "" + MonitorOptions.DEFAULT_SAE_PARTITIONS, paramLabel = "N",
+            description = "Partitions of the internal topic that routes decoded codes by SAE, so monitor instances with the "
+                    + "same --application-id share SAEs (at most N busy instances); 0 = tasks follow the input partitions "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int saePartitions;
+
     @Option(names = "--max-record-bytes", defaultValue = "" + DecodeLimits.DEFAULT_MAX_RECORD_BYTES, paramLabel = "BYTES",
             description = "Largest code record accepted, and the most its decoding may allocate (compressed bodies "
                     + "expanded); larger ones are dead-lettered RECORD_TOO_LARGE / DECODED_TOO_LARGE (default: ${DEFAULT-VALUE}).")
@@ -174,7 +180,7 @@ public final class MonitorCommand implements Callable<Integer> {
                     denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort,
                     cfg.userProperties(), maxSaes, MonitorOptions.DEFAULT_DECODE_LIMITS.withMaxRecordBytes(maxRecordBytes)
                             .withMaxDimensions(DecodeLimits.DEFAULT_MAX_D_IN, maxDSae, maxK),
-                    new DriftOptions(driftFalseAlarmRate, driftBaselineWindows, driftMovers));
+                    new DriftOptions(driftFalseAlarmRate, driftBaselineWindows, driftMovers), saePartitions);
             if (baselineFile != null) {
                 Baseline.read(baselineFile);
             }

@@ -32,19 +32,25 @@ import java.util.regex.PatternSyntaxException;
  * @param maxSaes           streams (sae_id at a hookpoint) this instance tracks; codes of further ones are
  *                          dead-lettered {@code TOO_MANY_SAES} and create no state and no series
  * @param decodeLimits      the caps on one code record (bytes, d_sae, k, rows; zero-row batches rejected)
+ * @param saePartitions     partitions of the internal topic ({@code <application.id>-codes-by-sae-repartition}) that
+ *                          decoded code batches are routed through by SAE, so instances share SAEs rather than
+ *                          input partition numbers; 0 = no repartition (tasks follow the input partitions)
  * @param drift             the drift decision's settings
  */
 public record MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
                              int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
                              Path baselineFile, Path stateDir, String applicationId, String metricsHost,
                              int metricsPort, Map<String, String> kafkaProperties, int maxSaes,
-                             DecodeLimits decodeLimits, DriftOptions drift) {
+                             DecodeLimits decodeLimits, DriftOptions drift, int saePartitions) {
     public static final int DEFAULT_WINDOW_TOKENS = 50_000;
     public static final double DEFAULT_DENSE_THRESHOLD = 0.1;
     public static final int DEFAULT_TOP_N = 20;
     public static final String DEFAULT_APPLICATION_ID = "livesae-monitor";
     public static final String DEFAULT_METRICS_HOST = "127.0.0.1";
     public static final int DEFAULT_METRICS_PORT = 9403;
+    /** Partitions of the internal topic that spreads SAEs over instances: at most this many instances share the work. */
+    public static final int DEFAULT_SAE_PARTITIONS = 8;
+    public static final int MAX_SAE_PARTITIONS = 1024;
     /** The dead horizon is this many windows unless set. */
     public static final int DEFAULT_DEAD_HORIZON_WINDOWS = 10;
     /** SAE streams one instance tracks by default: 64 x ~40 MB at the largest default d_sae. */
@@ -103,6 +109,27 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
         if (drift == null) {
             throw new IllegalArgumentException("drift options must be set (got null)");
         }
+        if (saePartitions < 0 || saePartitions > MAX_SAE_PARTITIONS) {
+            throw new IllegalArgumentException("--sae-partitions must be in [0, " + MAX_SAE_PARTITIONS + "], 0 = follow the input "
+                    + "partitions (got " + saePartitions + ")");
+        }
+    }
+
+    /** Options with the default SAE partitions. */
+    public MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
+                          int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
+                          Path baselineFile, Path stateDir, String applicationId, String metricsHost, int metricsPort,
+                          Map<String, String> kafkaProperties, int maxSaes, DecodeLimits decodeLimits, DriftOptions drift) {
+        this(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens, denseThreshold, topN,
+                baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits,
+                drift, DEFAULT_SAE_PARTITIONS);
+    }
+
+    /** A copy whose decoded code batches are spread over {@code n} partitions by SAE (0 = follow the input). */
+    public MonitorOptions withSaePartitions(int n) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
+                maxSaes, decodeLimits, drift, n);
     }
 
     /** Options with the default drift decision settings. */
@@ -133,7 +160,7 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     /** A copy whose clients get these user properties. */
     public MonitorOptions withKafkaProperties(Map<String, String> props) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, props, maxSaes, decodeLimits, drift);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, props, maxSaes, decodeLimits, drift, saePartitions);
     }
 
     /** Options with every default, reading {@code topics}. */
@@ -146,54 +173,54 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     /** A copy with window W, baseline W and dead horizon 10 W. */
     public MonitorOptions withWindowTokens(int w) {
         return new MonitorOptions(bootstrap, topics, topicPattern, w, w, (long) DEFAULT_DEAD_HORIZON_WINDOWS * w,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
     }
 
     public MonitorOptions withBaselineTokens(int b) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, b, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
     }
 
     public MonitorOptions withDeadHorizonTokens(long h) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, h,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
     }
 
     public MonitorOptions withBaselineFile(Path file) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift);
+                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
     }
 
     public MonitorOptions withApplicationId(String id) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift);
+                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
     }
 
     public MonitorOptions withMetrics(String host, int port) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, kafkaProperties, maxSaes, decodeLimits, drift);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
     }
 
     public MonitorOptions withMaxSaes(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
                 denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
-                n, decodeLimits, drift);
+                n, decodeLimits, drift, saePartitions);
     }
 
     public MonitorOptions withDecodeLimits(DecodeLimits limits) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
                 denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
-                maxSaes, limits, drift);
+                maxSaes, limits, drift, saePartitions);
     }
 
     public MonitorOptions withTopN(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift);
+                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
     }
 
     public MonitorOptions withDrift(DriftOptions d) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
                 denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
-                maxSaes, decodeLimits, d);
+                maxSaes, decodeLimits, d, saePartitions);
     }
 }

@@ -17,6 +17,9 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import dev.livesae.wire.CodeBatchSerde;
+import dev.livesae.wire.WireAllocator;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -28,8 +31,8 @@ import org.apache.kafka.streams.state.Stores;
  * {@code TopologyTestDriver}.
  *
  * <pre>
- * codes.* (bytes) ─▶ decode ─┬─ rejected ─▶ dead-letter ───────────────┐
- *                            └─ ok ───────▶ telemetry [monitor-state] ─┴─▶ sink (topic chosen per record):
+ * codes.* (bytes) ─▶ decode ─┬─ rejected ─▶ dead-letter ─────────────────────────────────────────┐
+ *                            └─ ok ─▶ codes-by-sae (repartition by SAE) ─▶ telemetry [monitor-state] ─┴─▶ sink:
  *                                              ▲ reads [monitor-pinned-baselines]    dlq.&lt;source&gt;,
  * telemetry.baselines (global) ─▶ pinned-baselines                                   telemetry.windows.&lt;m&gt;.&lt;h&gt;,
  *                                                                                   telemetry.drift.&lt;m&gt;.&lt;h&gt;
@@ -42,6 +45,8 @@ public final class MonitorTopology {
     public static final String PINNED_STORE = "monitor-pinned-baselines";
     /** Store values (a state of d_sae=24576 is about 1 MB) are larger than Kafka's 1 MB default. */
     static final int MAX_MESSAGE_BYTES = 64 << 20;
+    /** Name of the repartition step; Kafka Streams' internal topic is {@code <application.id>-codes-by-sae-repartition}. */
+    public static final String BY_SAE = "codes-by-sae";
 
     private MonitorTopology() {
     }
@@ -78,7 +83,16 @@ public final class MonitorTopology {
                 .defaultBranch(Branched.as("ok"));
         KStream<byte[], Outbound> deadLetters = branches.get("decoded-rejected")
                 .process(() -> new DeadLetterProcessor(metrics, topics), Named.as("dead-letter"));
-        KStream<byte[], Outbound> telemetry = branches.get("decoded-ok")
+        KStream<String, Decoded> ok = branches.get("decoded-ok");
+        if (options.saePartitions() > 0) {
+            // spread SAEs, not input partition numbers, over tasks and so over instances: with code topics of one
+            // partition each, every topic's partition 0 would otherwise land in one task on one instance
+            ok = ok.mapValues(v -> ((Decoded.Ok) v).batch(), Named.as("codes-by-sae-unwrap"))
+                    .repartition(Repartitioned.with(Serdes.String(), new CodeBatchSerde(WireAllocator.root(), options.decodeLimits()))
+                            .withName(BY_SAE).withNumberOfPartitions(options.saePartitions()))
+                    .mapValues(b -> (Decoded) new Decoded.Ok(b), Named.as("codes-by-sae-wrap"));
+        }
+        KStream<byte[], Outbound> telemetry = ok
                 .process(() -> new TelemetryProcessor(options, metrics, listener, fileBaseline, topics),
                         Named.as("telemetry"), STATE_STORE);
         deadLetters.merge(telemetry, Named.as("outbound"))
@@ -98,6 +112,8 @@ public final class MonitorTopology {
         tunable.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         tunable.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), MAX_MESSAGE_BYTES);
         tunable.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        // internal topics (the store's changelog, the by-SAE repartition topic) carry whole code batches and states
+        tunable.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(MAX_MESSAGE_BYTES));
         if (options.stateDir() != null) {
             tunable.put(StreamsConfig.STATE_DIR_CONFIG, options.stateDir().toString());
         }
