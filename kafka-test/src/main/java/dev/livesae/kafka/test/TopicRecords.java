@@ -45,16 +45,34 @@ public final class TopicRecords {
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(32 << 20));
         List<ConsumerRecord<K, V>> out = new ArrayList<>();
         try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(p, keys, values)) {
-            List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            // the topic may not exist yet (a publisher creates it on its first send): wait for it
+            List<TopicPartition> parts = List.of();
+            while (parts.isEmpty()) {
+                parts = consumer.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+                if (parts.isEmpty()) {
+                    if (System.nanoTime() > deadline) {
+                        return out;
+                    }
+                    sleep(100);
+                }
+            }
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!done.test(out) && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(out::add);
             }
             consumer.poll(Duration.ofMillis(300)).forEach(out::add);
         }
         return out;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a topic", e);
+        }
     }
 }

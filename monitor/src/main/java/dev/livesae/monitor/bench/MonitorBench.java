@@ -74,6 +74,10 @@ public final class MonitorBench implements Callable<Integer> {
             description = "Monitor window W (default: ${DEFAULT-VALUE}).")
     int windowTokens;
 
+    @Option(names = "--sae-partitions", defaultValue = "" + MonitorOptions.DEFAULT_SAE_PARTITIONS,
+            description = "The monitor's by-SAE repartition (0 = off, to measure its cost) (default: ${DEFAULT-VALUE}).")
+    int saePartitions;
+
     @Option(names = "--mode", defaultValue = "BOTH", description = "DRIVER, BROKER or BOTH (default: ${DEFAULT-VALUE}).")
     Mode mode;
 
@@ -81,13 +85,13 @@ public final class MonitorBench implements Callable<Integer> {
      * @param lastPsi PSI of window 1 against the baseline (window 0): two disjoint samples of the same stationary
      *                synthetic distribution, so this is the sampling-noise floor of PSI for this d_sae, W and L0
      */
-    public record Result(int dSae, int k, int rows, int windowTokens, long tokens, Double driverTokensPerSecond,
+    public record Result(int dSae, int k, int rows, int windowTokens, int saePartitions, long tokens, Double driverTokensPerSecond,
                          Double brokerTokensPerSecond, long driverWindows, Double lastPsi, Double lastJsBits) {
         public String json() {
             return String.format(Locale.ROOT, "{\"bench\":\"monitor\",\"d_sae\":%d,\"k\":%d,\"rows_per_record\":%d,"
-                            + "\"window_tokens\":%d,\"tokens\":%d,\"driver_tokens_per_s\":%s,\"broker_tokens_per_s\":%s,"
+                            + "\"window_tokens\":%d,\"sae_partitions\":%d,\"tokens\":%d,\"driver_tokens_per_s\":%s,\"broker_tokens_per_s\":%s,"
                             + "\"driver_windows\":%d,\"noise_psi\":%s,\"noise_js_bits\":%s}", dSae, k, rows, windowTokens,
-                    tokens, num(driverTokensPerSecond), num(brokerTokensPerSecond), driverWindows, small(lastPsi),
+                    saePartitions, tokens, num(driverTokensPerSecond), num(brokerTokensPerSecond), driverWindows, small(lastPsi),
                     small(lastJsBits));
         }
 
@@ -132,7 +136,7 @@ public final class MonitorBench implements Callable<Integer> {
         if (psi != null) {
             System.out.printf(Locale.ROOT, "  window 1 vs baseline, same synthetic distribution (noise floor): PSI %.5f, JS %.5f bits%n", psi, js);
         }
-        System.out.println(new Result(dSae, k, rows, windowTokens, tokens, driver, broker, windows[0], psi, js).json());
+        System.out.println(new Result(dSae, k, rows, windowTokens, saePartitions, tokens, driver, broker, windows[0], psi, js).json());
         return 0;
     }
 
@@ -182,7 +186,8 @@ public final class MonitorBench implements Callable<Integer> {
 
     private MonitorOptions options(String bootstrap) {
         return MonitorOptions.forTopics(bootstrap, List.of(Topics.codes(MODEL, HOOK))).withWindowTokens(windowTokens)
-                .withApplicationId("monitor-bench-" + System.nanoTime()).withMetrics("127.0.0.1", 0);
+                .withApplicationId("monitor-bench-" + System.nanoTime()).withMetrics("127.0.0.1", 0)
+                .withSaePartitions(saePartitions);
     }
 
     private double driver(List<byte[]> records, long[] windows) throws Exception {
