@@ -212,10 +212,19 @@ public final class MonitorBench implements Callable<Integer> {
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
             TestOutputTopic<byte[], byte[]> d = driver.createOutputTopic(Topics.drift(MODEL, HOOK),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            // the test driver keeps every record written to any topic, internal ones included, until it is read:
+            // drain the state changelog (one state per record) and the by-SAE hop too, or a long run fills the heap
+            List<TestOutputTopic<byte[], byte[]>> drained = new java.util.ArrayList<>(List.of(d,
+                    driver.createOutputTopic(o.applicationId() + "-" + MonitorTopology.STATE_STORE + "-changelog",
+                            new ByteArrayDeserializer(), new ByteArrayDeserializer())));
+            if (o.saePartitions() > 0) {
+                drained.add(driver.createOutputTopic(o.applicationId() + "-" + MonitorTopology.BY_SAE + "-repartition",
+                        new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+            }
             long warm = Math.max(rows, tokens / 5);
-            pipe(in, records, warm, w, d);
+            pipe(in, records, warm, w, drained);
             long start = System.nanoTime();
-            windows[0] = pipe(in, records, tokens, w, d);
+            windows[0] = pipe(in, records, tokens, w, drained);
             double seconds = (System.nanoTime() - start) / 1e9;
             return tokens / seconds;
         } finally {
@@ -224,15 +233,16 @@ public final class MonitorBench implements Callable<Integer> {
     }
 
     private long pipe(TestInputTopic<byte[], byte[]> in, List<byte[]> records, long n, TestOutputTopic<byte[], byte[]> w,
-                      TestOutputTopic<byte[], byte[]> d) {
+                      List<TestOutputTopic<byte[], byte[]>> drained) {
         long windows = 0;
         long undrained = 0;
         for (long sent = 0, i = 0; sent < n; sent += rows, i++) {
             in.pipeInput(null, records.get((int) (i % records.size())));
+            drained.get(1).readValuesToList(); // one ~1 MB state per record
             undrained += rows;
             if (undrained >= windowTokens) {
                 windows += w.readValuesToList().size();
-                d.readValuesToList();
+                drained.forEach(TestOutputTopic::readValuesToList);
                 undrained = 0;
             }
         }
