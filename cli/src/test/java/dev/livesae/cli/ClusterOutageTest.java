@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -64,23 +63,23 @@ class ClusterOutageTest {
         CompletableFuture<Integer> monitoring = CompletableFuture.supplyAsync(() -> own.execute("--bootstrap", KAFKA.bootstrapServers(),
                 "--model", model, "--hookpoint", hook, "--application-id", "outage-monitor", "--metrics-port", "0"));
         try {
-            await("monitor printed its metrics address", () -> monitorOut.toString().contains("/metrics"));
+            Await.until(Duration.ofSeconds(90), "monitor printed its metrics address", () -> monitorOut.toString().contains("/metrics"));
             Matcher m = Pattern.compile("(http://\\S+/metrics)").matcher(monitorOut.toString());
             assertThat(m.find()).isTrue();
             URI monitorMetrics = URI.create(m.group(1));
-            await("both report a reachable cluster", () -> gauge(trainerMetrics, "trainer") == 1 && gauge(monitorMetrics, "monitor") == 1);
+            Await.until(Duration.ofSeconds(90), "both report a reachable cluster", () -> gauge(trainerMetrics, "trainer") == 1 && gauge(monitorMetrics, "monitor") == 1);
             // the outage starts once both are up: the trainer past its transactional producer's start (it prints
             // progress), the monitor's Kafka Streams RUNNING (its internal topics exist)
-            await("the trainer printed progress", () -> trainOut.toString().contains("[train] "));
+            Await.until(Duration.ofSeconds(90), "the trainer printed progress", () -> trainOut.toString().contains("[train] "));
             URI monitorHealth = URI.create(m.group(1).replace("/metrics", "/health"));
-            await("the monitor is RUNNING", () -> healthy(monitorHealth));
+            Await.until(Duration.ofSeconds(90), "the monitor is RUNNING", () -> healthy(monitorHealth));
 
             KAFKA.stopBroker();
             long t0 = System.nanoTime();
-            await("both report the cluster unreachable", () -> gauge(trainerMetrics, "trainer") == 0 && gauge(monitorMetrics, "monitor") == 0);
+            Await.until(Duration.ofSeconds(90), "both report the cluster unreachable", () -> gauge(trainerMetrics, "trainer") == 0 && gauge(monitorMetrics, "monitor") == 0);
             LOG.info("outage: livesae_kafka_connected 0 on trainer and monitor {} ms after the broker stopped",
                     Duration.ofNanos(System.nanoTime() - t0).toMillis());
-            await("the trainer's progress line says so", () -> trainOut.toString().contains("UNREACHABLE"));
+            Await.until(Duration.ofSeconds(90), "the trainer's progress line says so", () -> trainOut.toString().contains("UNREACHABLE"));
             String line = trainOut.toString().lines().filter(l -> l.contains("UNREACHABLE")).findFirst().orElseThrow();
             LOG.info("outage: trainer progress line: {}", line);
             assertThat(line).startsWith("[train] ").contains("Kafka at " + KAFKA.bootstrapServers());
@@ -88,7 +87,7 @@ class ClusterOutageTest {
             assertThat(monitoring).as("the monitor keeps running through the outage").isNotDone();
 
             KAFKA.startBroker();
-            await("both report the cluster reachable again", () -> gauge(trainerMetrics, "trainer") == 1 && gauge(monitorMetrics, "monitor") == 1);
+            Await.until(Duration.ofSeconds(90), "both report the cluster reachable again", () -> gauge(trainerMetrics, "trainer") == 1 && gauge(monitorMetrics, "monitor") == 1);
             KafkaClientPropertiesTest.Run produce = KafkaClientPropertiesTest.sae("produce", "--bootstrap", KAFKA.bootstrapServers(),
                     "--source", "synthetic", "--model", model, "--d-in", "16", "--features", "64", "--mean-active", "4",
                     "--max-tokens", "1024", "--progress-ms", "0");
@@ -131,13 +130,4 @@ class ClusterOutageTest {
         }
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(200);
-        }
-    }
 }

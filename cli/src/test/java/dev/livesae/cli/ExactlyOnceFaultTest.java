@@ -281,13 +281,7 @@ class ExactlyOnceFaultTest {
     }
 
     Process launch(String what, int run, String main, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), main));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(logs.resolve(what + "-" + run + ".log").toFile()).start();
+        Process p = ChildJvm.start(main, "512m", logs.resolve(what + "-" + run + ".log"), args);
         children.add(p);
         return p;
     }

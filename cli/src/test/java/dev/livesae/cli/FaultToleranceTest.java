@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
 import dev.livesae.kafka.test.KafkaBrokerExtension;
 import dev.livesae.clients.TopicAdmin;
@@ -39,7 +38,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,7 +105,7 @@ class FaultToleranceTest {
             long sent = publishChunks(publisher, source, 20);
             assertThat(publisher.flush(Duration.ofSeconds(60))).isTrue();
             long before = sent;
-            await("trainer consumed the first part", () -> p.trainer().progress().tokensConsumed() >= before);
+            Await.until(Duration.ofSeconds(120), "trainer consumed the first part", () -> p.trainer().progress().tokensConsumed() >= before);
 
             KAFKA.stopBroker();
             sent += publishChunks(publisher, source, 10); // accepted into the publisher's buffer while the broker is down
@@ -123,10 +121,10 @@ class FaultToleranceTest {
             assertThat(countRows(p.activations())).as("rows in the topic: none lost, none duplicated").isEqualTo(sent);
 
             long total = sent;
-            await("trainer consumed everything", () -> p.trainer().progress().tokensConsumed() >= total);
+            Await.until(Duration.ofSeconds(120), "trainer consumed everything", () -> p.trainer().progress().tokensConsumed() >= total);
             assertThat(p.trainer().progress().tokensConsumed()).isEqualTo(total);
             assertThat(p.trainer().progress().rejectedRecords()).isZero();
-            await("monitor saw every code row", () -> monitoredTokens(p.monitor()) >= total);
+            Await.until(Duration.ofSeconds(120), "monitor saw every code row", () -> monitoredTokens(p.monitor()) >= total);
             assertThat(monitoredTokens(p.monitor())).isEqualTo(total);
         }
     }
@@ -167,8 +165,8 @@ class FaultToleranceTest {
                 raw.send(new ProducerRecord<>(p.activations(), value)).get();
             }
             long goodRows = good;
-            await("trainer consumed every good row", () -> p.trainer().progress().tokensConsumed() >= goodRows);
-            await("trainer rejected every bad record", () -> p.trainer().progress().rejectedRecords() >= 30);
+            Await.until(Duration.ofSeconds(120), "trainer consumed every good row", () -> p.trainer().progress().tokensConsumed() >= goodRows);
+            Await.until(Duration.ofSeconds(120), "trainer rejected every bad record", () -> p.trainer().progress().rejectedRecords() >= 30);
             assertThat(p.trainer().progress().tokensConsumed()).isEqualTo(good);
 
             List<ConsumerRecord<byte[], byte[]>> letters = readAll(Topics.deadLetter(p.activations()), 30);
@@ -184,7 +182,7 @@ class FaultToleranceTest {
                         .counters().stream().mapToDouble(Counter::count).sum();
                 assertThat(counted).as("rejected counter for " + e.getKey()).isEqualTo(e.getValue().doubleValue());
             }
-            await("monitor saw the good rows' codes", () -> monitoredTokens(p.monitor()) >= goodRows);
+            Await.until(Duration.ofSeconds(120), "monitor saw the good rows' codes", () -> monitoredTokens(p.monitor()) >= goodRows);
         }
     }
 
@@ -245,13 +243,4 @@ class FaultToleranceTest {
         return (long) monitor.registry().find("livesae.monitor.tokens").counters().stream().mapToDouble(Counter::count).sum();
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
 }

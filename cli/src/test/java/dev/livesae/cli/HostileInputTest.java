@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
 
 import dev.livesae.engine.synthetic.SyntheticFeatures;
 import dev.livesae.kafka.test.KafkaBrokerExtension;
@@ -120,8 +119,8 @@ class HostileInputTest {
             }
             trainer.start();
             assertThat(monitor.awaitRunning(Duration.ofMinutes(1))).isTrue();
-            await("trainer consumed the warm-up", () -> trainer.progress().tokensConsumed() >= 4 * ROWS);
-            await("monitor counted the warm-up codes", () -> monitorTokens(monitor) >= 4 * ROWS);
+            Await.until(PATIENCE, "trainer consumed the warm-up", () -> trainer.progress().tokensConsumed() >= 4 * ROWS);
+            Await.until(PATIENCE, "monitor counted the warm-up codes", () -> monitorTokens(monitor) >= 4 * ROWS);
             long heapBefore = usedHeapAfterGc();
 
             // 2. hostile records for the trainer
@@ -199,7 +198,7 @@ class HostileInputTest {
                 send(producer, activationTopic, null, activations.encode(valid(gen, meta, sequence)));
             }
             long trainerTokens = 4L * ROWS + 4L * ROWS;
-            await("trainer consumed the valid records after the hostile ones",
+            Await.until(PATIENCE, "trainer consumed the valid records after the hostile ones",
                     () -> trainer.progress().tokensConsumed() >= trainerTokens);
             Map<Long, String> trainerLetters = deadLetters(Topics.deadLetter(activationTopic), toTrainer.size());
             Map<Long, String> monitorLetters = deadLetters(Topics.deadLetter(codeTopic), toMonitor.size());
@@ -309,16 +308,6 @@ class HostileInputTest {
         }
         LOG.info("{}: {} dead letters ({} duplicates)", topic, out.size(), duplicates.size());
         return out;
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(100);
-        }
     }
 
     /** Heap in use after full collections (G1 runs a full GC on System.gc()). */

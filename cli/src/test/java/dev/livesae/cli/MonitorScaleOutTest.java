@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -87,7 +86,7 @@ class MonitorScaleOutTest {
         int portA = httpPort("a");
         int portB = httpPort("b");
         // both busy: each has counted at least two windows' worth of the SAEs it owns
-        await(Duration.ofSeconds(120), "both instances counted tokens",
+        Await.until(Duration.ofSeconds(120), "both instances counted tokens",
                 () -> tokens(portA) >= 2 * WINDOW && tokens(portB) >= 2 * WINDOW);
         double beforeKillA = tokens(portA);
         double beforeKillB = tokens(portB);
@@ -101,7 +100,7 @@ class MonitorScaleOutTest {
             publish(producer, model, saeHook, 2 * WINDOW, sequence); // two more windows per SAE, all for b now
         }
         int expectedWindows = saeHook.size() * 4;
-        await(Duration.ofSeconds(180), "all " + expectedWindows + " windows",
+        Await.until(Duration.ofSeconds(180), "all " + expectedWindows + " windows",
                 () -> windows(model, saeHook).size() >= expectedWindows);
         double takeover = (System.nanoTime() - killedAt) / 1e9;
         Thread.sleep(1500); // anything counted twice would show up now
@@ -181,12 +180,9 @@ class MonitorScaleOutTest {
 
     Process launch(String model, String app, String instance) throws Exception {
         Path log = dir.resolve("monitor-" + instance + ".log");
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:TieredStopAtLevel=1", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), MonitorChild.class.getName(),
+        Process p = ChildJvm.start(MonitorChild.class.getName(), "384m", log,
                 KAFKA.bootstrapServers(), "pattern:codes\\." + model + "\\..*", app,
                 dir.resolve("state-" + instance).toString(), Integer.toString(WINDOW), instance);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         children.add(p);
         return p;
     }
@@ -195,7 +191,7 @@ class MonitorScaleOutTest {
         Path log = dir.resolve("monitor-" + instance + ".log");
         Pattern port = Pattern.compile("http port (\\d+)");
         int[] found = {-1};
-        await(Duration.ofSeconds(120), "monitor " + instance + " started", () -> {
+        Await.until(Duration.ofSeconds(120), "monitor " + instance + " started", () -> {
             try {
                 Matcher m = port.matcher(Files.exists(log) ? Files.readString(log) : "");
                 if (m.find()) {
@@ -248,13 +244,4 @@ class MonitorScaleOutTest {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            Thread.sleep(200);
-        }
-    }
 }
