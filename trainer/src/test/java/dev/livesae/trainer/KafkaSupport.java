@@ -1,5 +1,8 @@
 package dev.livesae.trainer;
 
+import dev.livesae.kafka.test.TopicRecords;
+import org.apache.kafka.common.IsolationLevel;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,24 +51,8 @@ final class KafkaSupport {
 
     /** Reads until {@code expected} records arrived or 60 s passed, then one more short poll to catch extras. */
     static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic, int expected) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(32 << 20));
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (out.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            consumer.poll(Duration.ofMillis(300)).forEach(out::add);
-        }
-        return out;
+        return TopicRecords.readAll(bootstrap, topic, expected, IsolationLevel.READ_UNCOMMITTED, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
     }
 
     /** Polls {@code condition} every 50 ms until true or {@code timeout}; fails with {@code what} otherwise. */
