@@ -118,13 +118,6 @@ public final class KafkaClientConfig {
         return user;
     }
 
-    /** A copy with further user properties (they win over this one's). */
-    public KafkaClientConfig with(Map<String, String> more) {
-        Map<String, String> all = new TreeMap<>(user);
-        all.putAll(more);
-        return of(bootstrap, all);
-    }
-
     /**
      * One client's configuration: {@code defaults} < the user's properties < {@code owned}, with
      * {@code bootstrap.servers} and the client id ({@code clientId}, prefixed by a user {@code client.id}).

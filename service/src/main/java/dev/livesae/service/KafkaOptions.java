@@ -33,13 +33,6 @@ public final class KafkaOptions {
     public KafkaOptions() {
     }
 
-    /** For code that builds a command's options without parsing (tests, the demo). */
-    public KafkaOptions(String bootstrap, Path configFile, List<String> properties) {
-        this.bootstrap = bootstrap;
-        this.configFile = configFile;
-        this.properties = new ArrayList<>(properties);
-    }
-
     /** True if a bootstrap address was given either as the flag or in the properties. */
     public boolean given() {
         return (bootstrap != null && !bootstrap.isBlank()) || configFile != null || !properties.isEmpty();
