@@ -33,6 +33,9 @@ import dev.livesae.engine.SaeConfig;
  * @param deadTokens       a latent that has not fired in this many tokens is dead (AuxK, dead fraction);
  *                         0 = engine default (10M)
  * @param saeId            id written into every CodeBatch, or null to derive one
+ * @param codesSample      publish the codes of one token in this many (1 = every token): per record, the rows
+ *                         {@code r} with {@code r % codesSample == phase}, the phase a hash of partition and offset
+ *                         (docs/trainer.md, "Sampled codes")
  * @param maxBatchRows     records with more rows are dead-lettered as OVERSIZED
  * @param sae              encode-only: the frozen SAE directory (any format {@code Sae.load} accepts)
  * @param dictionaryVersion encode-only: the version stamped on codes
@@ -70,6 +73,7 @@ public record TrainerOptions(
         long deadTokens,
         String saeId,
         boolean emitCodes,
+        int codesSample,
         int maxBatchRows,
         Duration progressEvery,
         StartPosition start,
@@ -88,6 +92,8 @@ public record TrainerOptions(
     public static final long DEFAULT_SEED = 42;
     public static final int DEFAULT_MAX_BATCH_ROWS = 65536;
     public static final Duration DEFAULT_PROGRESS_EVERY = Duration.ofSeconds(5);
+    /** One code per this many tokens at most: beyond it a record of a few thousand rows publishes almost nothing. */
+    public static final int MAX_CODES_SAMPLE = 1024;
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofSeconds(1);
     /** Below the transaction timeout with room for a slow step and the commit itself. */
     public static final Duration MAX_COMMIT_INTERVAL = Duration.ofSeconds(30);
@@ -181,6 +187,10 @@ public record TrainerOptions(
         if (progressEvery.isNegative() || progressEvery.isZero()) {
             throw new IllegalArgumentException("--progress-every-seconds must be > 0 (got " + progressEvery.toSeconds() + ")");
         }
+        if (codesSample < 1 || codesSample > MAX_CODES_SAMPLE) {
+            throw new IllegalArgumentException("--codes-sample must be in [1, " + MAX_CODES_SAMPLE + "] (got "
+                    + codesSample + ")");
+        }
         requireSet(start, "--start");
         requireSet(commitInterval, "--commit-interval-ms");
         if (commitInterval.toMillis() < 10 || commitInterval.compareTo(MAX_COMMIT_INTERVAL) > 0) {
@@ -257,6 +267,7 @@ public record TrainerOptions(
         private long deadTokens;
         private String saeId;
         private boolean emitCodes = true;
+        private int codesSample = 1;
         private int maxBatchRows = DEFAULT_MAX_BATCH_ROWS;
         private Duration progressEvery = DEFAULT_PROGRESS_EVERY;
         private StartPosition start = StartPosition.EARLIEST;
@@ -293,6 +304,7 @@ public record TrainerOptions(
         public Builder deadTokens(long v) { deadTokens = v; return this; }
         public Builder saeId(String v) { saeId = v; return this; }
         public Builder emitCodes(boolean v) { emitCodes = v; return this; }
+        public Builder codesSample(int v) { codesSample = v; return this; }
         public Builder maxBatchRows(int v) { maxBatchRows = v; return this; }
         public Builder progressEvery(Duration v) { progressEvery = v; return this; }
         public Builder start(StartPosition v) { start = v; return this; }
@@ -303,7 +315,7 @@ public record TrainerOptions(
             return new TrainerOptions(bootstrap, topic, model, hookpoint, checkpointDir, dSae, expansion, k, batch,
                     shuffleBuffer, checkpointEveryTokens, checkpointEvery, promoteEvery, catchUp, maxLag, metricsPort,
                     metricsHost, encodeOnly, sae, dictionaryVersion, maxTokens, groupId, seed, lr, warmupSteps, deadTokens, saeId, emitCodes,
-                    maxBatchRows, progressEvery, start, kafkaProperties, commitInterval);
+                    codesSample, maxBatchRows, progressEvery, start, kafkaProperties, commitInterval);
         }
     }
 }

@@ -110,6 +110,7 @@ public final class TrainerService implements AutoCloseable {
     private TrainerMetrics metrics;
     private List<String> metricsTags = List.of();
     private final AtomicLong codeBatches = new AtomicLong();
+    private final CodeSample codesSample;
 
     /** A service with its own Prometheus registry (served on {@code --metrics-port} if set). */
     public TrainerService(TrainerOptions opts) {
@@ -137,6 +138,7 @@ public final class TrainerService implements AutoCloseable {
                     + registry.getClass().getSimpleName() + ")");
         }
         this.opts = opts;
+        this.codesSample = new CodeSample(opts.codesSample());
         this.registry = registry;
         this.clients = new TrainerClients(opts, topicSettings);
         this.progress = new ProgressReporter(opts.progressEvery());
@@ -444,7 +446,10 @@ public final class TrainerService implements AutoCloseable {
             // keyed by SAE id (docs/wire-format.md): one SAE's codes share a partition, so a monitor task sees
             // every window of that SAE in order
             Dictionary dictionary = promotion.current();
-            encoder.submit(b, dictionary.saeId().getBytes(StandardCharsets.UTF_8), dictionary);
+            ActivationBatch sampled = codesSample.rows(b, rec.partition(), rec.offset());
+            if (sampled.rows() > 0) {
+                encoder.submit(sampled, dictionary.saeId().getBytes(StandardCharsets.UTF_8), dictionary);
+            }
         }
         if (loop != null) {
             progress.trainingStarted();
