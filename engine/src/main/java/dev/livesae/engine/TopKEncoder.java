@@ -50,6 +50,11 @@ final class TopKEncoder implements AutoCloseable {
     return w;
   }
 
+  /** The native matrix's storage, for writers that keep it current themselves (see Adam's mirror). */
+  static FloatBuffer buffer(INDArray w) {
+    return w.data().asNioFloat();
+  }
+
   /** Copies the encoder rows (n, d) into an existing native matrix; call after every update. */
   static void upload(float[] wEncRows, INDArray w) {
     new FloatPointer(w.data().addressPointer()).put(wEncRows, 0, (int) w.length());
