@@ -10,14 +10,17 @@ import java.util.Arrays;
  * then slot, ascending, so the result is deterministic. This equals BatchTopK over all n latents unless some
  * row has more than {@code slots} latents above the cut; such a row keeps all its candidates and is counted
  * as <em>saturated</em> (it may have needed more; {@link #saturatedRows()}).
- * <p>Threshold: after each step {@code θ ← (1 - rate) θ + rate · m}, where m is the smallest kept value of the
- * step (the first step sets θ = m). At inference a latent fires when its pre-activation exceeds θ (JumpReLU).
+ * <p>Threshold: after the t-th step {@code θ ← θ + max(rate, 1/t) (m - θ)}, where m is the smallest kept value of
+ * the step: the plain mean of the per-batch minima over the first 1/rate steps (the estimate of Bussmann et al.),
+ * then a running average at {@code rate} that follows the encoder as it trains (SAELens' rule). A fixed rate from
+ * the start would drag the first batches' minimum along for hundreds of steps. At inference a latent fires when
+ * its pre-activation exceeds θ (JumpReLU).
  * Not thread-safe; state is part of the trainer's checkpoint.
  */
 final class BatchTopKSelection {
   private final double rate;
   private float threshold;
-  private boolean thresholdSet;
+  private long updates;
   private long saturatedRows;
   private long rowsSeen;
   private int lastSaturated;
@@ -80,8 +83,8 @@ final class BatchTopKSelection {
     }
     lastSaturated = saturated;
     if (min < Float.POSITIVE_INFINITY) {
-      threshold = thresholdSet ? (float) ((1 - rate) * threshold + rate * min) : min;
-      thresholdSet = true;
+      updates++;
+      threshold = (float) (threshold + Math.max(rate, 1.0 / updates) * (min - threshold));
     }
     return kept;
   }
@@ -111,8 +114,9 @@ final class BatchTopKSelection {
     return threshold;
   }
 
-  boolean thresholdSet() {
-    return thresholdSet;
+  /** Steps that updated the threshold. */
+  long updates() {
+    return updates;
   }
 
   /** Rows, over all successful steps, whose every candidate slot was kept (they may have needed more). */
@@ -128,9 +132,9 @@ final class BatchTopKSelection {
     return lastSaturated;
   }
 
-  void restore(float threshold, boolean set, long saturatedRows, long rowsSeen) {
+  void restore(float threshold, long updates, long saturatedRows, long rowsSeen) {
     this.threshold = threshold;
-    this.thresholdSet = set;
+    this.updates = updates;
     this.saturatedRows = saturatedRows;
     this.rowsSeen = rowsSeen;
   }

@@ -1,5 +1,6 @@
 package dev.livesae.engine;
 
+import dev.livesae.engine.eval.CoreMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -175,6 +176,25 @@ public final class Sae {
       }
     }
     return w;
+  }
+
+  /**
+   * SAEBench's core metrics of this dictionary on {@code rows} held-out rows of {@code x} (original units),
+   * encoded in chunks of 1024 rows; the two max-cosine metrics over {@code cosineLatents} latents (see
+   * {@link CoreMetrics#result(float[], float[], int)}).
+   */
+  public CoreMetrics.Result evaluate(float[] x, int rows, int cosineLatents) {
+    if (x == null || rows < 1 || x.length < (long) rows * dIn) {
+      throw new IllegalArgumentException("x must hold rows*dIn = " + rows + "*" + dIn + " floats (rows >= 1)");
+    }
+    CoreMetrics m = new CoreMetrics(dIn, dSae);
+    for (int from = 0; from < rows; from += 1024) {
+      int n = Math.min(1024, rows - from);
+      float[] part = java.util.Arrays.copyOfRange(x, from * dIn, (from + n) * dIn);
+      TopKCodes c = encode(part, n);
+      m.add(part, decode(c), n, c.indices(), c.values(), k);
+    }
+    return m.result(wEnc, wDec, cosineLatents);
   }
 
   /** x_hat (rows, dIn) in original units. */

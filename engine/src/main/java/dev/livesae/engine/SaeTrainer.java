@@ -510,7 +510,7 @@ public final class SaeTrainer implements AutoCloseable {
         .metadata("next_resample_at", Long.toString(s.nextResampleAt))
         .metadata("architecture", SaeFormats.JSON.writeValueAsString(arch))
         .metadata("threshold_bits", Integer.toString(selection == null ? 0 : Float.floatToRawIntBits(selection.threshold())))
-        .metadata("threshold_set", Boolean.toString(selection != null && selection.thresholdSet()))
+        .metadata("threshold_updates", Long.toString(selection == null ? 0 : selection.updates()))
         .metadata("saturated_rows", Long.toString(selection == null ? 0 : selection.saturatedRows()))
         .metadata("selection_rows", Long.toString(selection == null ? 0 : selection.rowsSeen()))
         .write(dir.resolve(STATE_FILE));
@@ -589,7 +589,7 @@ public final class SaeTrainer implements AutoCloseable {
     SaeTrainer t = new SaeTrainer(cfg, arch, s, parseLong(stateFile, m, "rng_state"), fast);
     if (t.selection != null) {
       t.selection.restore(Float.intBitsToFloat((int) parseLong(stateFile, m, "threshold_bits")),
-          Boolean.parseBoolean(m.get("threshold_set")), parseLong(stateFile, m, "saturated_rows"),
+          parseLong(stateFile, m, "threshold_updates"), parseLong(stateFile, m, "saturated_rows"),
           parseLong(stateFile, m, "selection_rows"));
     }
     return t;

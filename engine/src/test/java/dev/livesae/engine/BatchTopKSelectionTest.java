@@ -42,7 +42,7 @@ class BatchTopKSelectionTest {
     int k = 2;
     // row 0 strong (all 4 candidates above the cut), row 1 weak, row 2 in between
     float[] val = {9, 8, 7, 6, 1, 0.5f, 0.2f, 0.1f, 5, 4, 0.3f, 0};
-    BatchTopKSelection sel = new BatchTopKSelection(0.5);
+    BatchTopKSelection sel = new BatchTopKSelection(0.25);
     sel.select(rows, slots, k, val);
     assertThat(val).containsExactly(9, 8, 7, 6, 0, 0, 0, 0, 5, 4, 0, 0);
     assertThat(sel.lastSaturated()).isEqualTo(1);
@@ -50,9 +50,17 @@ class BatchTopKSelectionTest {
     sel.stepDone(rows);
     float[] next = {9, 8, 7, 6, 1, 0.5f, 0.2f, 0.1f, 5, 2, 0.3f, 0};
     sel.select(rows, slots, k, next);
-    assertThat(sel.threshold()).isEqualTo(3f); // then a running average at the rate: 0.5 * 4 + 0.5 * 2
+    assertThat(sel.threshold()).isEqualTo(3f); // the mean of the minima while 1/t > rate: (4 + 2) / 2
     sel.stepDone(rows);
-    assertThat(sel.saturatedRows()).isEqualTo(2);
-    assertThat(sel.rowsSeen()).isEqualTo(6);
+    float[] third = {9, 8, 7, 6, 1, 0.5f, 0.2f, 0.1f, 6, 6, 0.3f, 0};
+    sel.select(rows, slots, k, third);
+    assertThat(sel.threshold()).isEqualTo(4f); // (4 + 2 + 6) / 3
+    sel.stepDone(rows);
+    float[] fourth = {10, 9, 8, 8, 1, 0.5f, 0.2f, 0.1f, 8, 8, 0.3f, 0};
+    sel.select(rows, slots, k, fourth);
+    assertThat(sel.threshold()).isEqualTo(5f); // from t = 4 on the rate: 4 + 0.25 * (8 - 4)
+    sel.stepDone(rows);
+    assertThat(sel.saturatedRows()).isEqualTo(4);
+    assertThat(sel.rowsSeen()).isEqualTo(12);
   }
 }

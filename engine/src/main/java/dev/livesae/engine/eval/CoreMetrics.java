@@ -6,7 +6,6 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * SAEBench's "core" metrics of an SAE on a set of held-out rows, accumulated row by row (no row is kept).
@@ -140,6 +139,15 @@ public final class CoreMetrics {
    * row per latent) or null, in which case the two max-cosine metrics are NaN.
    */
   public Result result(float[] wEnc, float[] wDec) {
+    return result(wEnc, wDec, dSae);
+  }
+
+  /**
+   * As {@link #result(float[], float[])}, averaging the two max-cosine metrics over {@code cosineLatents}
+   * evenly spaced latents (each still against all others) when d_sae is larger: an unbiased estimate at
+   * {@code cosineLatents / d_sae} of the cost. 0 skips them (NaN).
+   */
+  public Result result(float[] wEnc, float[] wDec, int cosineLatents) {
     if (rows == 0) {
       throw new IllegalStateException("no rows added");
     }
@@ -177,8 +185,8 @@ public final class CoreMetrics {
         (double) alive / dSae,
         (double) over1 / dSae,
         (double) over10 / dSae,
-        wEnc == null ? Double.NaN : averageMaxCosine(wEnc, dSae, dIn),
-        wDec == null ? Double.NaN : averageMaxCosine(wDec, dSae, dIn));
+        wEnc == null || cosineLatents == 0 ? Double.NaN : averageMaxCosine(wEnc, dSae, dIn, cosineLatents),
+        wDec == null || cosineLatents == 0 ? Double.NaN : averageMaxCosine(wDec, dSae, dIn, cosineLatents));
   }
 
   private static double variance(double sum, double sumSq, long n) {
@@ -192,6 +200,17 @@ public final class CoreMetrics {
    * is one (block, n) tile.
    */
   public static double averageMaxCosine(float[] w, int n, int d) {
+    return averageMaxCosine(w, n, d, n);
+  }
+
+  /**
+   * As {@link #averageMaxCosine(float[], int, int)} over the rows {@code floor(j n / sample)}, j &lt; sample
+   * (all rows when {@code sample >= n}), each against all n rows.
+   */
+  public static double averageMaxCosine(float[] w, int n, int d, int sample) {
+    if (sample < 1) {
+      throw new IllegalArgumentException("sample must be >= 1 (got " + sample + ")");
+    }
     if (w == null || w.length != (long) n * d) {
       throw new IllegalArgumentException("w must hold n*d = " + n + "*" + d + " floats");
     }
@@ -209,21 +228,30 @@ public final class CoreMetrics {
         unit[i * d + j] = w[i * d + j] * inv;
       }
     }
+    int m = Math.min(sample, n);
+    int[] pick = new int[m];
+    for (int j = 0; j < m; j++) {
+      pick[j] = (int) ((long) j * n / m);
+    }
     INDArray all = Nd4j.create(unit, new long[] {n, d}, 'c');
-    int block = Math.max(1, Math.min(n, (1 << 22) / n));
+    int block = Math.max(1, Math.min(m, (1 << 22) / n));
     double sum = 0;
     INDArray tile = Nd4j.create(DataType.FLOAT, block, n);
     float[] host = new float[block * n];
-    for (int from = 0; from < n; from += block) {
-      int rowsHere = Math.min(block, n - from);
+    for (int from = 0; from < m; from += block) {
+      int rowsHere = Math.min(block, m - from);
       INDArray out = rowsHere == block ? tile : Nd4j.create(DataType.FLOAT, rowsHere, n);
-      INDArray part = all.get(NDArrayIndex.interval(from, from + rowsHere), NDArrayIndex.all()).dup('c');
+      float[] picked = new float[rowsHere * d];
+      for (int r = 0; r < rowsHere; r++) {
+        System.arraycopy(unit, pick[from + r] * d, picked, r * d, d);
+      }
+      INDArray part = Nd4j.create(picked, new long[] {rowsHere, d}, 'c');
       Nd4j.gemm(part, all, out, false, true, 1.0, 0.0);
       float[] vals = rowsHere == block ? host : new float[rowsHere * n];
       out.data().asNioFloat().get(vals, 0, rowsHere * n);
       for (int r = 0; r < rowsHere; r++) {
         float best = Float.NEGATIVE_INFINITY;
-        int self = from + r;
+        int self = pick[from + r];
         for (int c = 0; c < n; c++) {
           if (c != self && vals[r * n + c] > best) {
             best = vals[r * n + c];
@@ -232,7 +260,7 @@ public final class CoreMetrics {
         sum += Math.max(0f, Math.min(1f, best));
       }
     }
-    return sum / n;
+    return sum / m;
   }
 
   /** The metrics, SAEBench names in {@link #asMap()}. */
