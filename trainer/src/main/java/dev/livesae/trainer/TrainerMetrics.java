@@ -47,7 +47,7 @@ public final class TrainerMetrics implements MeterBinder {
      * each with its formula (docs/trainer.md, core metrics).
      */
     static final String[][] CORE = {
-        {"explained_variance", "livesae.trainer.core.explained.variance", "ratio", "1 - sum_j Var(x_j - xhat_j) / sum_j Var(x_j)"},
+        {"explained_variance", "livesae.trainer.core.explained.variance", "ratio", "1 - mean ||x - xhat||^2 / sum_j Var(x_j), i.e. 1 - FVU"},
         {"mse", "livesae.trainer.core.mse", null, "Mean over rows and dimensions of (x - xhat)^2"},
         {"cossim", "livesae.trainer.core.cossim", null, "Mean over rows of cos(x, xhat)"},
         {"l2_norm_in", "livesae.trainer.core.l2.norm.in", null, "Mean ||x||"},

@@ -12,8 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * Names follow SAEBench's; every formula is over the rows added (N rows of d_in floats, x the input, x̂ the
  * reconstruction, z the codes):
  * <ul>
- *   <li>{@code explained_variance} = 1 - Σ_j Var(x_j - x̂_j) / Σ_j Var(x_j) (variances over rows, per input
- *       dimension j, population form), so 1 - FVU;</li>
+ *   <li>{@code explained_variance} = 1 - mean_r ‖x_r - x̂_r‖² / Σ_j Var(x_j) (Var over rows, per input
+ *       dimension j, population form), so 1 - FVU: the residual is not centred, so a constant offset of x̂ counts
+ *       as unexplained (SAELens' and SAEBench's current formula: mean squared residual over total variance);</li>
  *   <li>{@code mse} = mean over rows and dimensions of (x - x̂)²;</li>
  *   <li>{@code cossim} = mean over rows of cos(x, x̂) (a row with a zero vector counts 0);</li>
  *   <li>{@code l2_norm_in}, {@code l2_norm_out} = mean ‖x‖, mean ‖x̂‖; {@code l2_ratio} = mean of ‖x̂‖/‖x‖ over
@@ -35,8 +36,6 @@ public final class CoreMetrics {
   private final int dSae;
   private final double[] sumX;
   private final double[] sumX2;
-  private final double[] sumR;
-  private final double[] sumR2;
   private final long[] fires;
   private long rows;
   private long ratioRows;
@@ -61,8 +60,6 @@ public final class CoreMetrics {
     this.dSae = dSae;
     this.sumX = new double[dIn];
     this.sumX2 = new double[dIn];
-    this.sumR = new double[dIn];
-    this.sumR2 = new double[dIn];
     this.fires = new long[dSae];
   }
 
@@ -94,8 +91,6 @@ public final class CoreMetrics {
         ee += e * e;
         sumX[j] += a;
         sumX2[j] += a * a;
-        sumR[j] += e;
-        sumR2[j] += e * e;
       }
       double nx = Math.sqrt(xx);
       double nh = Math.sqrt(hh);
@@ -152,11 +147,10 @@ public final class CoreMetrics {
       throw new IllegalStateException("no rows added");
     }
     double totalVar = 0;
-    double residVar = 0;
     for (int j = 0; j < dIn; j++) {
       totalVar += variance(sumX[j], sumX2[j], rows);
-      residVar += variance(sumR[j], sumR2[j], rows);
     }
+    double residVar = sumSqErr / rows;
     int alive = 0;
     int over1 = 0;
     int over10 = 0;
