@@ -13,7 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * W_enc: (n, d) one row per latent, then ReLU and top-k per row; optionally also the top-kAux values among
  * a list of dead latents (for AuxK).
  * <p>Fast path: {@code Nd4j.gemm} over blocks of rows into preallocated native buffers (never a full (B, n)
- * matrix), then per row on two threads: copy the row out of native memory, {@link TopKSelect}. {@link #reference} is plain Java loops + full sort.
+ * matrix), then per row on two threads: copy the row out of native memory, {@link TopKSelect}.
+ * {@link #reference} is plain Java loops + full sort.
  * Not thread-safe: one instance per thread (an {@link Sae} creates one per call).
  */
 final class TopKEncoder implements AutoCloseable {
