@@ -137,7 +137,7 @@ final class TopKEncoder implements AutoCloseable {
       }
       TopKSelect.reference(pre, 0, bEnc, all, n, k, idx, val, r * k);
       if (dead != null) {
-        TopKSelect.reference(pre, 0, bEnc, dead, deadCount, kAux, auxIdx, auxVal, r * kAux);
+        TopKSelect.referenceAmong(pre, 0, bEnc, dead, deadCount, kAux, auxIdx, auxVal, r * kAux);
       }
     }
   }

@@ -81,7 +81,7 @@ class TopKSelectTest {
       int[] ri = new int[k];
       float[] rv = new float[k];
       sel.selectAmong(pre, 0, new float[n], cand, cand.length, k, fi, fv, 0);
-      TopKSelect.reference(pre, 0, new float[n], cand, cand.length, k, ri, rv, 0);
+      TopKSelect.referenceAmong(pre, 0, new float[n], cand, cand.length, k, ri, rv, 0);
       assertThat(fi).containsExactly(ri);
       assertThat(fv).containsExactly(rv);
     }
@@ -112,7 +112,7 @@ class TopKSelectTest {
       int[] ri = new int[k];
       float[] rv = new float[k];
       new TopKSelect(k).selectAmong(pre, 0, new float[n], cand, count, k, fi, fv, 0);
-      TopKSelect.reference(pre, 0, new float[n], cand, count, k, ri, rv, 0);
+      TopKSelect.referenceAmong(pre, 0, new float[n], cand, count, k, ri, rv, 0);
       assertThat(fi).containsExactly(ri);
       assertThat(fv).containsExactly(rv);
     }
