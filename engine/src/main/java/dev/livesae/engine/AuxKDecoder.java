@@ -8,6 +8,8 @@ import java.util.Arrays;
  * of 4096 tokens) from memory. Here the codes are first grouped by latent (stable counting sort, token order
  * within a latent); then the tokens are cut into blocks whose output rows fit in L2 (~512 KB), and per block
  * every used latent's decoder row is loaded once and added into all of that block's rows that selected it.
+ * The output rows are accumulated in one array per token (offset 0, so C2 vectorises the row update), not
+ * copied in and out of the flat output per (token, latent) entry; they are copied out once per block.
  * Each output row sums its terms in ascending latent order, whatever the thread count; blocks are fixed by
  * the sizes only and write disjoint rows, so threaded and single-threaded results are bit-identical.
  * {@link SparseDecoder#reference} is the dense reference.
@@ -20,6 +22,8 @@ final class AuxKDecoder {
   private float[] coef = new float[0];
   private int[] used = new int[0];
   private int usedCount;
+  /** The output as one array per token row (offset 0), accumulated there and copied out once per block. */
+  private float[][] outRows = new float[0][];
 
   /** Token rows per block: output block of about 512 KB, at least 16 rows. */
   static int blockRows(int d) {
@@ -43,10 +47,15 @@ final class AuxKDecoder {
     final float[] cf = coef;
     final int[] us = used;
     final int uc = usedCount;
+    if (outRows.length < rows || (rows > 0 && outRows[0].length != d)) {
+      outRows = new float[rows][d];
+    }
+    final float[][] o2 = outRows;
     Parallel.forChunks(rows, blockRows(d), (ch, from, to) -> {
-      Arrays.fill(out, from * d, to * d, 0f);
+      for (int r = from; r < to; r++) {
+        Arrays.fill(o2[r], 0f);
+      }
       float[] wRow = new float[d];
-      float[] acc = new float[d];
       for (int u = 0; u < uc; u++) {
         int i = us[u];
         int end = st[i + 1];
@@ -54,14 +63,14 @@ final class AuxKDecoder {
         if (p == end || tk[p] >= to) {
           continue;
         }
-        // rows copied to offset 0 first: C2 (JDK 17) does not vectorise y[yo + q] += a * x[xo + q]
+        // rows at offset 0: C2 (JDK 17) does not vectorise y[yo + q] += a * x[xo + q]
         System.arraycopy(wDec, i * d, wRow, 0, d);
         for (; p < end && tk[p] < to; p++) {
-          int o = tk[p] * d;
-          System.arraycopy(out, o, acc, 0, d);
-          SparseBackward.axpyRow(cf[p], wRow, acc, d);
-          System.arraycopy(acc, 0, out, o, d);
+          SparseBackward.axpyRow(cf[p], wRow, o2[tk[p]], d);
         }
+      }
+      for (int r = from; r < to; r++) {
+        System.arraycopy(o2[r], 0, out, r * d, d);
       }
     });
   }

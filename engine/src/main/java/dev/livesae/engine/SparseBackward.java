@@ -28,6 +28,8 @@ final class SparseBackward {
   private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
   private int[] start = new int[0];
   private int[] order = new int[0];
+  /** Row copies of dL/dx_hat, x - b_pre and dL/de_hat, one array per token (see {@link #rowsOf}). */
+  private final float[][][] rowCopies = new float[3][][];
 
   SparseBackward() {
     this(TOKEN_BLOCK, LATENT_GROUP);
@@ -52,17 +54,15 @@ final class SparseBackward {
     float[][] accEnc = new float[0][];
     float[] gb = new float[0];
     int[] pos = new int[0];
-    float[] src = new float[0];
     float[] tmp = new float[0];
 
     Scratch ensure(int group, int d) {
-      if (wRow.length < group || src.length != d) {
+      if (wRow.length < group || tmp.length != d) {
         wRow = new float[group][d];
         accDec = new float[group][d];
         accEnc = new float[group][d];
         gb = new float[group];
         pos = new int[group];
-        src = new float[d];
         tmp = new float[d];
       }
       return this;
@@ -129,6 +129,9 @@ final class SparseBackward {
     // row, its two gradient accumulators and each entry's source rows sit at offset 0 of scratch rows: C2
     // (JDK 17) vectorises `y[q] += a * x[q]` but not the same loop with two different row offsets, which ran
     // about 7x slower per element (docs/engine.md, AuxK).
+    final float[][] gRows = rowsOf(0, gOut, rows, d);
+    final float[][] xRows = rowsOf(1, xc, rows, d);
+    final float[][] hRows = kA > 0 ? rowsOf(2, hOut, rows, d) : null;
     final int keyEnd = kA > 0 ? 2 * rows : rows;
     final int block = tokenBlock;
     Parallel.forChunks(used, latentGroup, (ch, from, to) -> {
@@ -142,7 +145,6 @@ final class SparseBackward {
         sc.gb[l] = 0f;
         sc.pos[l] = st[i];
       }
-      float[] src = sc.src;
       float[] tmp = sc.tmp;
       for (int b1 = Math.min(keyEnd, block); ; b1 = keyEnd - b1 <= block ? keyEnd : b1 + block) {
         for (int l = 0; l < m; l++) {
@@ -166,21 +168,19 @@ final class SparseBackward {
                 break;
               }
               z = val[e];
-              g = gOut;
+              g = gRows[r];
             } else {
               r = (e - mainCount) / kA;
               if (rows + r >= b1) {
                 break;
               }
               z = auxVal[e - mainCount];
-              g = hOut;
+              g = hRows[r];
             }
-            System.arraycopy(g, r * d, src, 0, d);
-            float dpre = dotRow(src, wRow, d, tmp);
-            axpyRow(z, src, accDec, d);
+            float dpre = dotRow(g, wRow, d, tmp);
+            axpyRow(z, g, accDec, d);
             if (dpre != 0f) {
-              System.arraycopy(xc, r * d, src, 0, d);
-              axpyRow(dpre, src, accEnc, d);
+              axpyRow(dpre, xRows[r], accEnc, d);
             }
             gb += dpre;
           }
@@ -217,6 +217,26 @@ final class SparseBackward {
       }
       System.arraycopy(acc, 0, gr.bPre, from, to - from);
     });
+  }
+
+  /**
+   * The (rows, d) matrix {@code src} as one array per row, each row at offset 0 (buffers kept in slot
+   * {@code slot} and reused). Copying the 3 x B rows once per call replaced two row copies per (token, latent)
+   * entry (1.7M entries per step with AuxK at the bench shape): the kernels read each entry's rows in place.
+   */
+  private float[][] rowsOf(int slot, float[] src, int rows, int d) {
+    float[][] m = rowCopies[slot];
+    if (m == null || m.length < rows || m[0].length != d) {
+      m = new float[rows][d];
+      rowCopies[slot] = m;
+    }
+    final float[][] dst = m;
+    Parallel.forChunks(rows, 256, (ch, from, to) -> {
+      for (int r = from; r < to; r++) {
+        System.arraycopy(src, r * d, dst[r], 0, d);
+      }
+    });
+    return m;
   }
 
   /** Dot product with four independent partial sums (fixed order, so deterministic). */
