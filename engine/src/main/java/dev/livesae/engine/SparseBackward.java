@@ -259,37 +259,41 @@ final class SparseBackward {
   }
 
   /**
-   * Dot product of two rows at offset 0: elementwise products into tmp (vectorised), then halving folds in
-   * place while the length is even and above 16, then four partial sums. Fixed order, so deterministic.
-   * (A ping-pong variant between two scratch rows measured slower.)
+   * Dot product of two rows at offset 0: elementwise products into tmp (vectorised), then sixteen scalar
+   * partial sums over stride-16 lanes, added pairwise. Fixed order, so deterministic. On JDK 17 C2 does not
+   * vectorise the halving folds {@code tmp[q] += tmp[q + h]} (an unknown offset), so folding 768 products took
+   * ~0.5 ns per element (CPU time) against ~0.22 here and ~0.07 for an axpy: the dot was the backward's main cost.
    */
   static float dotRow(float[] a, float[] b, int len, float[] tmp) {
     for (int q = 0; q < len; q++) {
       tmp[q] = a[q] * b[q];
     }
-    int m = len;
-    while (m > 16 && (m & 1) == 0) {
-      int h = m >>> 1;
-      for (int q = 0; q < h; q++) {
-        tmp[q] = tmp[q] + tmp[q + h];
-      }
-      m = h;
-    }
-    float s0 = 0f;
-    float s1 = 0f;
-    float s2 = 0f;
-    float s3 = 0f;
+    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+    float s8 = 0f, s9 = 0f, s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f, s14 = 0f, s15 = 0f;
     int q = 0;
-    for (; q + 3 < m; q += 4) {
+    for (; q + 15 < len; q += 16) {
       s0 += tmp[q];
       s1 += tmp[q + 1];
       s2 += tmp[q + 2];
       s3 += tmp[q + 3];
+      s4 += tmp[q + 4];
+      s5 += tmp[q + 5];
+      s6 += tmp[q + 6];
+      s7 += tmp[q + 7];
+      s8 += tmp[q + 8];
+      s9 += tmp[q + 9];
+      s10 += tmp[q + 10];
+      s11 += tmp[q + 11];
+      s12 += tmp[q + 12];
+      s13 += tmp[q + 13];
+      s14 += tmp[q + 14];
+      s15 += tmp[q + 15];
     }
-    for (; q < m; q++) {
+    for (; q < len; q++) {
       s0 += tmp[q];
     }
-    return (s0 + s1) + (s2 + s3);
+    return (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)))
+        + (((s8 + s9) + (s10 + s11)) + ((s12 + s13) + (s14 + s15)));
   }
 
   /** y[q] += alpha * x[q] for rows at offset 0 (the form C2 vectorises). */
