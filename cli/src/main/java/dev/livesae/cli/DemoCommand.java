@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
         description = {"Run the whole pipeline in one process: embedded Kafka broker, all-MiniLM-L6-v2 over Europarl "
                 + "text publishing one hookpoint, the online SAE trainer and the monitor. Prints live progress, writes the "
                 + "checkpoint and ends with the top features and the held-out text that activates them most.",
-                "Stops after --tokens or on Ctrl-C (which still trains what was sent, checkpoints and prints the summary)."})
+                "Stops after --tokens or on Ctrl-C (which still trains what was sent, checkpoints and prints the summary); "
+                        + "with --serve the feature explorer stays up after the summary until Ctrl-C."})
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -74,6 +75,10 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Monitor HTTP endpoint (/metrics, /features) on 127.0.0.1; 0 = any free port (default: ${DEFAULT-VALUE}).")
     int monitorPort;
 
+    @Option(names = "--serve", description = "After the summary, keep the broker, the monitor and its feature explorer page "
+            + "running until Ctrl-C, and print the page's URL (default: off).")
+    boolean serve;
+
     @Option(names = "--progress-seconds", defaultValue = "3", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
     double progressSeconds;
 
@@ -89,7 +94,7 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             options = new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass,
                     heldOutTexts, topFeatures, contexts, dir, trainerMetricsPort, monitorPort, progressSeconds,
-                    kafka.given() ? kafka.clientConfig() : null);
+                    kafka.given() ? kafka.clientConfig() : null, serve);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

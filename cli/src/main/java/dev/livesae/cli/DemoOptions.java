@@ -23,10 +23,12 @@ import java.nio.file.Path;
  * @param progressSeconds  seconds between progress lines
  * @param kafka            an existing Kafka to use (bootstrap and client properties), or null to start an
  *                         embedded broker
+ * @param serve            after the summary, keep broker, monitor and the explorer page running until Ctrl-C
  */
 public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery, int windowTokens,
                           int textsPerPass, int heldOutTexts, int topFeatures, int contexts, Path dataDir,
-                          int trainerMetricsPort, int monitorPort, double progressSeconds, KafkaClientConfig kafka) {
+                          int trainerMetricsPort, int monitorPort, double progressSeconds, KafkaClientConfig kafka,
+                          boolean serve) {
     public DemoOptions {
         positive("--tokens", tokens);
         if (hookpoint == null || hookpoint.isBlank()) {
@@ -55,6 +57,20 @@ public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int ba
         if (!(progressSeconds > 0)) {
             throw new IllegalArgumentException("--progress-seconds must be > 0 (got " + progressSeconds + ")");
         }
+    }
+
+    /** Options of a run that ends after the summary. */
+    public DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery, int windowTokens,
+                       int textsPerPass, int heldOutTexts, int topFeatures, int contexts, Path dataDir,
+                       int trainerMetricsPort, int monitorPort, double progressSeconds, KafkaClientConfig kafka) {
+        this(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass, heldOutTexts, topFeatures, contexts,
+                dataDir, trainerMetricsPort, monitorPort, progressSeconds, kafka, false);
+    }
+
+    /** A copy that serves the explorer after the summary until stopped. */
+    public DemoOptions serving() {
+        return new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass, heldOutTexts,
+                topFeatures, contexts, dataDir, trainerMetricsPort, monitorPort, progressSeconds, kafka, true);
     }
 
     private static void positive(String flag, long v) {

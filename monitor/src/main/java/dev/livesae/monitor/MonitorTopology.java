@@ -32,7 +32,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * codes.* (bytes) ─▶ decode ─┬─ rejected ─▶ dead-letter ─────────────────────────────────────────┐
- *                            └─ ok ─▶ codes-by-sae (repartition by SAE) ─▶ telemetry [monitor-state] ─┴─▶ sink:
+ *                            └─ ok ─▶ codes-by-sae (repartition by SAE) ─┬▶ telemetry [monitor-state] ─┴─▶ sink:
+ *                                                                        └▶ contexts [monitor-contexts] (--contexts on)
  *                                              ▲ reads [monitor-pinned-baselines]    dlq.&lt;source&gt;,
  * telemetry.baselines (global) ─▶ pinned-baselines                                   telemetry.windows.&lt;m&gt;.&lt;h&gt;,
  *                                                                                   telemetry.drift.&lt;m&gt;.&lt;h&gt;
@@ -41,6 +42,11 @@ import org.apache.kafka.streams.state.Stores;
 public final class MonitorTopology {
     /** Per-stream {@link FeatureState}: open window, baseline, last closed window, last firings. */
     public static final String STATE_STORE = "monitor-state";
+    /**
+     * Per feature of each stream's current dictionary version: top and sampled examples (token windows) and the
+     * activation histogram ({@link ContextKeys}); only with {@code --contexts on}.
+     */
+    public static final String CONTEXT_STORE = "monitor-contexts";
     /** Pinned baselines from {@link Topics#BASELINES}, keyed {@code <saeId>/<dictionaryVersion>}. */
     public static final String PINNED_STORE = "monitor-pinned-baselines";
     /** Store values (a state of d_sae=24576 is about 1 MB) are larger than Kafka's 1 MB default. */
@@ -91,6 +97,13 @@ public final class MonitorTopology {
                     .repartition(Repartitioned.with(Serdes.String(), new CodeBatchSerde(WireAllocator.root(), options.decodeLimits()))
                             .withName(BY_SAE).withNumberOfPartitions(options.saePartitions()))
                     .mapValues(b -> (Decoded) new Decoded.Ok(b), Named.as("codes-by-sae-wrap"));
+        }
+        if (options.contexts().enabled()) {
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CONTEXT_STORE),
+                            Serdes.String(), Serdes.ByteArray())
+                    .withCachingEnabled()
+                    .withLoggingEnabled(Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES))));
+            ok.process(() -> new ContextProcessor(options.contexts()), Named.as("contexts"), CONTEXT_STORE);
         }
         KStream<byte[], Outbound> telemetry = ok
                 .process(() -> new TelemetryProcessor(options, metrics, listener, fileBaseline, topics),
