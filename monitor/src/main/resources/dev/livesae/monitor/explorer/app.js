@@ -128,7 +128,8 @@
   }
 
   function status(p) {
-    $("status").textContent = p.model + " · " + p.hookpoint + " · " + p.saeId + " v" + p.dictionaryVersion + " · window " +
+    const model = p.model || (state.stream && state.stream.model) || "";
+    $("status").textContent = model + " · " + p.hookpoint + " · " + p.saeId + " v" + p.dictionaryVersion + " · window " +
       p.windowIndex + (p.windowClosed ? "" : " (open)") + " · " + Number(p.tokensSeen).toLocaleString() +
       " tokens · updated " + new Date().toLocaleTimeString();
   }
@@ -171,6 +172,7 @@
     drawHistogram(f.histogram);
     drawHistory(f.densityHistory);
     document.title = "Feature #" + f.id + " · livesae";
+    status(f);
     document.body.dataset.ready = "feature";
   }
 
@@ -200,8 +202,8 @@
     const svg = $("history");
     svg.replaceChildren();
     if (!points || !points.length) return;
-    const max = polyline(svg, points.map((p) => p.density), 360, 110, 8);
-    const t = svgEl("text", { class: "axis", x: 352, y: 12, "text-anchor": "end" });
+    const max = polyline(svg, points.map((p) => p.density), 360, 104, 8);
+    const t = svgEl("text", { class: "axis", x: 352, y: 117, "text-anchor": "end" });
     t.textContent = "max " + pct(max) + " · windows " + points[0].windowIndex + "–" + points[points.length - 1].windowIndex;
     svg.appendChild(t);
   }
