@@ -21,10 +21,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps, per feature of the current dictionary version of each stream, the top activating examples, a uniform
  * sample per activation-quantile bin (each a window of token ids around the firing token) and an activation
- * histogram, in the store {@value MonitorTopology#CONTEXT_STORE}. Like {@link TelemetryProcessor} it writes what a
- * record changed before the record is done, so every commit covers a consistent store; a wall-clock punctuator
- * drops examples older than {@code --context-retention} and the keys of replaced dictionary versions.
- * Code batches without token ids add histograms only.
+ * histogram, in the store {@value MonitorTopology#CONTEXT_STORE}. Examples a record changed are written before the
+ * record is done, so every commit covers them (they change rarely once the top lists fill). Histograms change on
+ * every firing, so they are written by a wall-clock punctuator every {@link #HISTOGRAM_FLUSH} instead: a crash can
+ * lose up to that much of their counts (never count twice). A second punctuator drops examples older than
+ * {@code --context-retention} and the keys of replaced dictionary versions. Code batches without token ids add
+ * histograms only.
  */
 final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(ContextProcessor.class);
@@ -46,6 +48,9 @@ final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
         }
     }
 
+    /** How often histograms are written to the store. */
+    static final Duration HISTOGRAM_FLUSH = Duration.ofSeconds(1);
+
     private final ContextOptions options;
     private final Map<String, Stream> streams = new HashMap<>();
     private KeyValueStore<String, byte[]> store;
@@ -62,6 +67,7 @@ final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
         store = context.getStateStore(MonitorTopology.CONTEXT_STORE);
         Duration every = sweepInterval(options.retention());
         context.schedule(every, PunctuationType.WALL_CLOCK_TIME, this::sweep);
+        context.schedule(HISTOGRAM_FLUSH, PunctuationType.WALL_CLOCK_TIME, now -> flushHistograms());
     }
 
     /** How often expired examples are dropped: a tenth of the retention, between 1 s and 1 min. */
@@ -120,7 +126,7 @@ final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
                 }
             }
         }
-        flush(streamKey, s);
+        flushExamples(streamKey, s);
     }
 
     /** The window of token ids around row {@code r}: up to before/after rows of the same sequence, consecutive positions. */
@@ -197,19 +203,27 @@ final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
         }
     }
 
-    private void flush(String streamKey, Stream s) {
-        for (int i = s.dirtyHistograms.nextSetBit(0); i >= 0; i = s.dirtyHistograms.nextSetBit(i + 1)) {
-            store.put(ContextKeys.histogram(streamKey, i), s.histograms[i].toBytes());
-        }
+    private void flushExamples(String streamKey, Stream s) {
         for (int i = s.dirtySets.nextSetBit(0); i >= 0; i = s.dirtySets.nextSetBit(i + 1)) {
             store.put(ContextKeys.examples(streamKey, i), s.sets[i].toBytes());
         }
-        s.dirtyHistograms.clear();
         s.dirtySets.clear();
+    }
+
+    /** Writes the histograms changed since the last flush. */
+    void flushHistograms() {
+        for (Map.Entry<String, Stream> e : streams.entrySet()) {
+            Stream s = e.getValue();
+            for (int i = s.dirtyHistograms.nextSetBit(0); i >= 0; i = s.dirtyHistograms.nextSetBit(i + 1)) {
+                store.put(ContextKeys.histogram(e.getKey(), i), s.histograms[i].toBytes());
+            }
+            s.dirtyHistograms.clear();
+        }
     }
 
     /** Drops examples past the retention and entries of other dictionary versions than the one in memory. */
     void sweep(long nowMs) {
+        flushHistograms(); // the histogram keys below are judged against what is in the store
         long cutoff = nowMs - options.retention().toMillis();
         int dropped = 0;
         java.util.List<String> deletes = new java.util.ArrayList<>();

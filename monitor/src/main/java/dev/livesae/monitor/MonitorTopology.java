@@ -102,7 +102,7 @@ public final class MonitorTopology {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CONTEXT_STORE),
                             Serdes.String(), Serdes.ByteArray())
                     .withCachingEnabled()
-                    .withLoggingEnabled(Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES))));
+                    .withLoggingEnabled(contextChangelogConfig(options.contexts())));
             ok.process(() -> new ContextProcessor(options.contexts()), Named.as("contexts"), CONTEXT_STORE);
         }
         KStream<byte[], Outbound> telemetry = ok
@@ -112,6 +112,17 @@ public final class MonitorTopology {
                 .to((key, value, context) -> value.topic(),
                         Produced.with(Serdes.ByteArray(), Outbound.serde()).withName("outbound-sink"));
         return builder.build();
+    }
+
+    /**
+     * The contexts changelog rolls segments at least every half retention (between 10 minutes and a day), so the
+     * cleaner can compact away superseded and swept examples soon after --context-retention.
+     */
+    static Map<String, String> contextChangelogConfig(ContextOptions contexts) {
+        long half = contexts.retention().toMillis() / 2;
+        long segment = Math.max(10 * 60_000L, Math.min(24 * 3_600_000L, half));
+        return Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES), "segment.ms", Long.toString(segment),
+                "delete.retention.ms", Long.toString(segment));
     }
 
     /**

@@ -105,6 +105,7 @@ class ContextStoreTest {
         assertThat(second.tokenIds()).containsExactly(800, 801, 802, 803);
         assertThat(examples(5)).as("a latent that never fired has no entry").isNull();
 
+        driver.advanceWallClockTime(ContextProcessor.HISTOGRAM_FLUSH); // histograms are written by a punctuator
         ActivationHistogram h = ActivationHistogram.fromBytes(driver.<String, byte[]>getKeyValueStore(MonitorTopology.CONTEXT_STORE)
                 .get(ContextKeys.histogram(STREAM, 3)));
         assertThat(h.total).isEqualTo(10);
@@ -120,6 +121,7 @@ class ContextStoreTest {
     void theFeatureJsonCarriesEachContextsTokensFiringIndexAndActivation() {
         start(ContextOptions.DEFAULTS);
         codes.pipeInput(null, serde.serializer().serialize(CODES, batch(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10})), Instant.now());
+        driver.advanceWallClockTime(ContextProcessor.HISTOGRAM_FLUSH);
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(MonitorTopology.CONTEXT_STORE);
         KeyValueStore<String, byte[]> states = driver.getKeyValueStore(MonitorTopology.STATE_STORE);
         FeatureState s = FeatureState.fromBytes(states.get(STREAM));
@@ -175,6 +177,7 @@ class ContextStoreTest {
         codes.pipeInput(null, serde.serializer().serialize(CODES, batch(filled(10, 1f))), Instant.now().minus(Duration.ofMinutes(5)));
         FeatureContexts replayed = examples(3);
         assertThat(replayed == null || replayed.isEmpty()).as("a record older than the retention stores no text").isTrue();
+        driver.advanceWallClockTime(ContextProcessor.HISTOGRAM_FLUSH);
         ActivationHistogram h = ActivationHistogram.fromBytes(driver.<String, byte[]>getKeyValueStore(MonitorTopology.CONTEXT_STORE)
                 .get(ContextKeys.histogram(STREAM, 3)));
         assertThat(h.total).isEqualTo(20);

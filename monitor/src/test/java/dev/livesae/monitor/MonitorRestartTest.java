@@ -81,7 +81,11 @@ class MonitorRestartTest {
             try (MonitorService first = start(app, tmp.resolve("a"), codes)) {
                 producer.send(new ProducerRecord<>(codes, serde.serializer().serialize(codes, withTokens))).get();
                 awaitTokens(first, 5);
-                Thread.sleep(500); // a commit (100 ms here) covers the record and the store's changelog
+                // histograms reach the store with the next flush (1 s); a clean close commits it to the changelog
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (histogramTotal(http, first) < 5 && System.nanoTime() < until) {
+                    Thread.sleep(100);
+                }
             }
             try (MonitorService second = start(app, tmp.resolve("b"), codes)) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -105,6 +109,12 @@ class MonitorRestartTest {
                 assertThat(f.at("/histogram/total").asLong()).isEqualTo(5);
             }
         }
+    }
+
+    private static long histogramTotal(java.net.http.HttpClient http, MonitorService m) throws Exception {
+        var res = http.send(java.net.http.HttpRequest.newBuilder(m.httpUri().resolve("/features/2")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return res.statusCode() == 200 ? Json.MAPPER.readTree(res.body()).at("/histogram/total").asLong(0) : 0;
     }
 
     private static MonitorService start(String app, Path stateDir) throws InterruptedException {
