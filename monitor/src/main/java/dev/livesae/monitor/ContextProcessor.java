@@ -21,12 +21,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps, per feature of the current dictionary version of each stream, the top activating examples, a uniform
  * sample per activation-quantile bin (each a window of token ids around the firing token) and an activation
- * histogram, in the store {@value MonitorTopology#CONTEXT_STORE}. Examples a record changed are written before the
- * record is done, so every commit covers them (they change rarely once the top lists fill). Histograms change on
- * every firing, so they are written by a wall-clock punctuator every {@link #HISTOGRAM_FLUSH} instead: a crash can
- * lose up to that much of their counts (never count twice). A second punctuator drops examples older than
- * {@code --context-retention} and the keys of replaced dictionary versions. Code batches without token ids add
- * histograms only.
+ * histogram, in the store {@value MonitorTopology#CONTEXT_STORE}. Histograms change on every firing and examples on
+ * many (every feature's lists fill at first), so what changed is written to the store by a wall-clock punctuator every
+ * {@link #FLUSH} rather than after each record: the store, and so what a commit covers, lags the processed records by
+ * at most that, and a crash loses at most that much (nothing is counted twice). A second punctuator drops examples
+ * older than {@code --context-retention} and the keys of replaced dictionary versions. Code batches without token
+ * ids add histograms only.
  */
 final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(ContextProcessor.class);
@@ -38,9 +38,15 @@ final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
         final ActivationHistogram[] histograms;
         final BitSet dirtySets;
         final BitSet dirtyHistograms;
+        /**
+         * Per latent, the activation a firing must exceed to enter the top list (0 while it has room): read for every
+         * firing, so a flat array instead of a walk through the feature's objects.
+         */
+        final float[] topMin;
 
         Stream(long version, int dSae) {
             this.version = version;
+            topMin = new float[dSae];
             sets = new FeatureContexts[dSae];
             histograms = new ActivationHistogram[dSae];
             dirtySets = new BitSet(dSae);
@@ -48,8 +54,8 @@ final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
         }
     }
 
-    /** How often histograms are written to the store. */
-    static final Duration HISTOGRAM_FLUSH = Duration.ofSeconds(1);
+    /** How often changed examples and histograms are written to the store. */
+    static final Duration FLUSH = Duration.ofSeconds(1);
 
     private final ContextOptions options;
     private final Map<String, Stream> streams = new HashMap<>();
@@ -67,7 +73,7 @@ final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
         store = context.getStateStore(MonitorTopology.CONTEXT_STORE);
         Duration every = sweepInterval(options.retention());
         context.schedule(every, PunctuationType.WALL_CLOCK_TIME, this::sweep);
-        context.schedule(HISTOGRAM_FLUSH, PunctuationType.WALL_CLOCK_TIME, now -> flushHistograms());
+        context.schedule(FLUSH, PunctuationType.WALL_CLOCK_TIME, now -> flush());
     }
 
     /** How often expired examples are dropped: a tenth of the retention, between 1 s and 1 min. */
@@ -106,27 +112,29 @@ final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
                 if (!text || !fresh) {
                     continue;
                 }
+                boolean top = v > s.topMin[latent];
+                int spb = options.samplesPerBin();
+                // the reservoir's draw needs no object: only the first spb firings of a bin, or a draw below spb, are kept
+                int slot = spb == 0 ? -1 : seen <= spb ? (int) seen - 1
+                        : (int) Math.min(spb, (long) (uniform(batch.sequenceIds()[r], batch.positions()[r], latent, seen) * seen));
+                if (!top && (slot < 0 || slot >= spb)) {
+                    continue;
+                }
                 FeatureContexts c = s.sets[latent];
                 if (c == null) {
                     c = s.sets[latent] = new FeatureContexts(s.version);
                 }
-                ContextExample example = null;
-                if (c.entersTop(v, options.topExamples())) {
-                    example = example(batch, r, v, record.timestamp());
+                ContextExample example = example(batch, r, v, record.timestamp());
+                if (top) {
                     c.addTop(example, options.topExamples());
-                    s.dirtySets.set(latent);
+                    s.topMin[latent] = c.topThreshold(options.topExamples());
                 }
-                if (options.samplesPerBin() > 0) {
-                    int slot = c.sampleSlot(bin, seen, options.samplesPerBin(),
-                            uniform(batch.sequenceIds()[r], batch.positions()[r], latent, seen));
-                    if (slot >= 0) {
-                        c.putSample(bin, slot, example != null ? example : example(batch, r, v, record.timestamp()));
-                        s.dirtySets.set(latent);
-                    }
+                if (slot >= 0 && slot < spb) {
+                    c.putSample(bin, slot, example);
                 }
+                s.dirtySets.set(latent);
             }
         }
-        flushExamples(streamKey, s);
     }
 
     /** The window of token ids around row {@code r}: up to before/after rows of the same sequence, consecutive positions. */
@@ -189,6 +197,7 @@ final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
                         FeatureContexts c = FeatureContexts.fromBytes(kv.value);
                         if (c.version == s.version) {
                             s.sets[key.latent()] = c;
+                            s.topMin[key.latent()] = c.topThreshold(options.topExamples());
                         }
                     } else {
                         ActivationHistogram h = ActivationHistogram.fromBytes(kv.value);
@@ -203,27 +212,24 @@ final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
         }
     }
 
-    private void flushExamples(String streamKey, Stream s) {
-        for (int i = s.dirtySets.nextSetBit(0); i >= 0; i = s.dirtySets.nextSetBit(i + 1)) {
-            store.put(ContextKeys.examples(streamKey, i), s.sets[i].toBytes());
-        }
-        s.dirtySets.clear();
-    }
-
-    /** Writes the histograms changed since the last flush. */
-    void flushHistograms() {
+    /** Writes the examples and histograms changed since the last flush. */
+    void flush() {
         for (Map.Entry<String, Stream> e : streams.entrySet()) {
             Stream s = e.getValue();
             for (int i = s.dirtyHistograms.nextSetBit(0); i >= 0; i = s.dirtyHistograms.nextSetBit(i + 1)) {
                 store.put(ContextKeys.histogram(e.getKey(), i), s.histograms[i].toBytes());
             }
+            for (int i = s.dirtySets.nextSetBit(0); i >= 0; i = s.dirtySets.nextSetBit(i + 1)) {
+                store.put(ContextKeys.examples(e.getKey(), i), s.sets[i].toBytes());
+            }
             s.dirtyHistograms.clear();
+            s.dirtySets.clear();
         }
     }
 
     /** Drops examples past the retention and entries of other dictionary versions than the one in memory. */
     void sweep(long nowMs) {
-        flushHistograms(); // the histogram keys below are judged against what is in the store
+        flush(); // the keys below are judged against what is in the store
         long cutoff = nowMs - options.retention().toMillis();
         int dropped = 0;
         java.util.List<String> deletes = new java.util.ArrayList<>();
@@ -259,6 +265,9 @@ final class ContextProcessor implements Processor<String, Decoded, Void, Void> {
                     }
                 }
                 if (c.expire(cutoff)) {
+                    if (live != null) {
+                        live.topMin[key.latent()] = c.topThreshold(options.topExamples());
+                    }
                     dropped++;
                     puts.put(kv.key, c.toBytes());
                 }

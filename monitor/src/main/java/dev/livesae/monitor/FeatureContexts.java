@@ -34,11 +34,6 @@ final class FeatureContexts {
         return top.size() < capacity ? 0f : top.get(top.size() - 1).activation();
     }
 
-    /** Whether {@code activation} would enter the top list (callers build the example only then). */
-    boolean entersTop(float activation, int capacity) {
-        return top.size() < capacity || activation > topThreshold(capacity);
-    }
-
     /** Inserts into the top list, keeping it sorted and at most {@code capacity} long. */
     void addTop(ContextExample e, int capacity) {
         int at = 0;
@@ -51,22 +46,10 @@ final class FeatureContexts {
         }
     }
 
-    /**
-     * The reservoir slot of the {@code seen}-th firing of {@code bin}: the next free slot, a random slot with
-     * probability capacity / seen, or -1 (not sampled). {@code uniform} in [0, 1).
-     */
-    int sampleSlot(int bin, long seen, int capacity, double uniform) {
-        List<ContextExample> r = samples.get(bin);
-        if (r.size() < capacity) {
-            return r.size();
-        }
-        long j = (long) (uniform * seen);
-        return j < capacity ? (int) j : -1;
-    }
-
+    /** Puts {@code e} in reservoir slot {@code slot} of {@code bin}, appending when the slot is beyond its end. */
     void putSample(int bin, int slot, ContextExample e) {
         List<ContextExample> r = samples.get(bin);
-        if (slot == r.size()) {
+        if (slot >= r.size()) {
             r.add(e);
         } else {
             r.set(slot, e);

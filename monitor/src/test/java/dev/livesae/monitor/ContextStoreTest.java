@@ -93,6 +93,7 @@ class ContextStoreTest {
         start(ContextOptions.DEFAULTS.withTopExamples(3));
         float[] values = {0.5f, 0.2f, 0.9f, 0.1f, 0.3f, 0.4f, 0.8f, 0.05f, 0.6f, 0.7f};
         codes.pipeInput(null, serde.serializer().serialize(CODES, batch(values)), Instant.now());
+        driver.advanceWallClockTime(ContextProcessor.FLUSH); // written by a punctuator
 
         FeatureContexts c = examples(3);
         assertThat(c.top).extracting(ContextExample::activation).containsExactly(0.9f, 0.8f, 0.7f);
@@ -105,7 +106,6 @@ class ContextStoreTest {
         assertThat(second.tokenIds()).containsExactly(800, 801, 802, 803);
         assertThat(examples(5)).as("a latent that never fired has no entry").isNull();
 
-        driver.advanceWallClockTime(ContextProcessor.HISTOGRAM_FLUSH); // histograms are written by a punctuator
         ActivationHistogram h = ActivationHistogram.fromBytes(driver.<String, byte[]>getKeyValueStore(MonitorTopology.CONTEXT_STORE)
                 .get(ContextKeys.histogram(STREAM, 3)));
         assertThat(h.total).isEqualTo(10);
@@ -121,7 +121,7 @@ class ContextStoreTest {
     void theFeatureJsonCarriesEachContextsTokensFiringIndexAndActivation() {
         start(ContextOptions.DEFAULTS);
         codes.pipeInput(null, serde.serializer().serialize(CODES, batch(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10})), Instant.now());
-        driver.advanceWallClockTime(ContextProcessor.HISTOGRAM_FLUSH);
+        driver.advanceWallClockTime(ContextProcessor.FLUSH); // written by a punctuator
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(MonitorTopology.CONTEXT_STORE);
         KeyValueStore<String, byte[]> states = driver.getKeyValueStore(MonitorTopology.STATE_STORE);
         FeatureState s = FeatureState.fromBytes(states.get(STREAM));
@@ -169,15 +169,17 @@ class ContextStoreTest {
     void dropsExamplesOlderThanTheRetentionAndKeepsTheHistogram() {
         start(ContextOptions.DEFAULTS.withRetention(Duration.ofMinutes(1)));
         codes.pipeInput(null, serde.serializer().serialize(CODES, batch(filled(10, 1f))), Instant.now());
+        driver.advanceWallClockTime(ContextProcessor.FLUSH); // written by a punctuator
         assertThat(examples(3).top).isNotEmpty();
         driver.advanceWallClockTime(Duration.ofMinutes(2));
         FeatureContexts after = examples(3);
         assertThat(after == null || after.isEmpty()).as("examples past --context-retention are swept").isTrue();
 
         codes.pipeInput(null, serde.serializer().serialize(CODES, batch(filled(10, 1f))), Instant.now().minus(Duration.ofMinutes(5)));
+
+        driver.advanceWallClockTime(ContextProcessor.FLUSH); // written by a punctuator
         FeatureContexts replayed = examples(3);
         assertThat(replayed == null || replayed.isEmpty()).as("a record older than the retention stores no text").isTrue();
-        driver.advanceWallClockTime(ContextProcessor.HISTOGRAM_FLUSH);
         ActivationHistogram h = ActivationHistogram.fromBytes(driver.<String, byte[]>getKeyValueStore(MonitorTopology.CONTEXT_STORE)
                 .get(ContextKeys.histogram(STREAM, 3)));
         assertThat(h.total).isEqualTo(20);
@@ -187,6 +189,7 @@ class ContextStoreTest {
     void storesNothingWithContextsOff() {
         start(ContextOptions.OFF);
         codes.pipeInput(null, serde.serializer().serialize(CODES, batch(filled(10, 1f))), Instant.now());
+        driver.advanceWallClockTime(ContextProcessor.FLUSH); // written by a punctuator
         assertThat(driver.getAllStateStores()).doesNotContainKey(MonitorTopology.CONTEXT_STORE);
         assertThat(driver.<String, byte[]>getKeyValueStore(MonitorTopology.STATE_STORE).get(STREAM)).isNotNull();
     }
