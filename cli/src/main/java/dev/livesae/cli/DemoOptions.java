@@ -1,6 +1,7 @@
 package dev.livesae.cli;
 
 import dev.livesae.clients.KafkaClientConfig;
+import dev.livesae.engine.Architecture;
 import java.nio.file.Path;
 
 /**
@@ -23,12 +24,34 @@ import java.nio.file.Path;
  * @param progressSeconds  seconds between progress lines
  * @param kafka            an existing Kafka to use (bootstrap and client properties), or null to start an
  *                         embedded broker
+ * @param architecture     the trainer's {@code --architecture}
+ * @param matryoshkaPrefixes the trainer's {@code --matryoshka-prefixes} (empty = its default)
  * @param serve            after the summary, keep broker, monitor and the explorer page running until Ctrl-C
  */
 public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery, int windowTokens,
                           int textsPerPass, int heldOutTexts, int topFeatures, int contexts, Path dataDir,
                           int trainerMetricsPort, int monitorPort, double progressSeconds, KafkaClientConfig kafka,
-                          boolean serve) {
+                          Architecture.Kind architecture, int[] matryoshkaPrefixes, boolean serve) {
+
+    /** A TopK demo that ends after the summary. */
+    public DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery, int windowTokens,
+                       int textsPerPass, int heldOutTexts, int topFeatures, int contexts, Path dataDir,
+                       int trainerMetricsPort, int monitorPort, double progressSeconds, KafkaClientConfig kafka) {
+        this(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass, heldOutTexts, topFeatures,
+                contexts, dataDir, trainerMetricsPort, monitorPort, progressSeconds, kafka, Architecture.Kind.TOPK,
+                new int[0], false);
+    }
+
+    /** A demo of {@code architecture} that ends after the summary. */
+    public DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery, int windowTokens,
+                       int textsPerPass, int heldOutTexts, int topFeatures, int contexts, Path dataDir,
+                       int trainerMetricsPort, int monitorPort, double progressSeconds, KafkaClientConfig kafka,
+                       Architecture.Kind architecture, int[] matryoshkaPrefixes) {
+        this(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass, heldOutTexts, topFeatures,
+                contexts, dataDir, trainerMetricsPort, monitorPort, progressSeconds, kafka, architecture, matryoshkaPrefixes,
+                false);
+    }
+
     public DemoOptions {
         positive("--tokens", tokens);
         if (hookpoint == null || hookpoint.isBlank()) {
@@ -57,20 +80,24 @@ public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int ba
         if (!(progressSeconds > 0)) {
             throw new IllegalArgumentException("--progress-seconds must be > 0 (got " + progressSeconds + ")");
         }
+        if (architecture == null) {
+            throw new IllegalArgumentException("--architecture is required");
+        }
+        matryoshkaPrefixes = matryoshkaPrefixes == null ? new int[0] : matryoshkaPrefixes.clone();
+        new Architecture(architecture, Architecture.DEFAULT_CANDIDATE_MULTIPLE, Architecture.DEFAULT_THRESHOLD_RATE,
+                matryoshkaPrefixes).validate(dSae, k); // names the flag
     }
 
-    /** Options of a run that ends after the summary. */
-    public DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery, int windowTokens,
-                       int textsPerPass, int heldOutTexts, int topFeatures, int contexts, Path dataDir,
-                       int trainerMetricsPort, int monitorPort, double progressSeconds, KafkaClientConfig kafka) {
-        this(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass, heldOutTexts, topFeatures, contexts,
-                dataDir, trainerMetricsPort, monitorPort, progressSeconds, kafka, false);
+    @Override
+    public int[] matryoshkaPrefixes() {
+        return matryoshkaPrefixes.clone();
     }
 
     /** A copy that serves the explorer after the summary until stopped. */
     public DemoOptions serving() {
         return new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass, heldOutTexts,
-                topFeatures, contexts, dataDir, trainerMetricsPort, monitorPort, progressSeconds, kafka, true);
+                topFeatures, contexts, dataDir, trainerMetricsPort, monitorPort, progressSeconds, kafka, architecture,
+                matryoshkaPrefixes, true);
     }
 
     private static void positive(String flag, long v) {
