@@ -12,6 +12,8 @@ import java.nio.file.Path;
  * @param k                latents per token
  * @param batch            trainer minibatch rows
  * @param promoteEvery     trained tokens between promoted dictionary versions (0: keep version 0)
+ * @param resampleEvery    trained tokens between dead-latent resamplings (0: off)
+ * @param resampleMaxTimes resamplings at most
  * @param windowTokens     monitor window size in tokens
  * @param textsPerPass     sentences per model forward pass
  * @param heldOutTexts     sentences, not trained on, encoded at the end for top-activating contexts
@@ -24,7 +26,8 @@ import java.nio.file.Path;
  * @param kafka            an existing Kafka to use (bootstrap and client properties), or null to start an
  *                         embedded broker
  */
-public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery, int windowTokens,
+public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery,
+                          long resampleEvery, int resampleMaxTimes, int windowTokens,
                           int textsPerPass, int heldOutTexts, int topFeatures, int contexts, Path dataDir,
                           int trainerMetricsPort, int monitorPort, double progressSeconds, KafkaClientConfig kafka) {
     public DemoOptions {
@@ -39,6 +42,12 @@ public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int ba
         positive("--batch", batch);
         if (promoteEvery < 0) {
             throw new IllegalArgumentException("--promote-every must be >= 0 tokens, 0 keeping version 0 (got " + promoteEvery + ")");
+        }
+        if (resampleEvery < 0) {
+            throw new IllegalArgumentException("--resample-every must be >= 0 tokens, 0 = off (got " + resampleEvery + ")");
+        }
+        if (resampleMaxTimes < 0) {
+            throw new IllegalArgumentException("--resample-max-times must be >= 0 (got " + resampleMaxTimes + ")");
         }
         positive("--window-tokens", windowTokens);
         positive("--texts-per-pass", textsPerPass);
