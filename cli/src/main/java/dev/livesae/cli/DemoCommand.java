@@ -1,5 +1,6 @@
 package dev.livesae.cli;
 
+import dev.livesae.engine.Architecture;
 import dev.livesae.service.KafkaOptions;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -47,12 +48,12 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Trained tokens between promoted dictionary versions; 0 keeps version 0 (default: ${DEFAULT-VALUE}).")
     long promoteEvery;
 
-    @Option(names = "--resample-every", paramLabel = "TOKENS", defaultValue = "100000",
+    @Option(names = "--resample-every", paramLabel = "TOKENS", defaultValue = "" + DemoOptions.DEFAULT_RESAMPLE_EVERY,
             description = "Resample dead latents (silent for a quarter of --tokens) every this many trained tokens; "
                     + "0 = off (default: ${DEFAULT-VALUE}).")
     long resampleEvery;
 
-    @Option(names = "--resample-max-times", paramLabel = "N", defaultValue = "1",
+    @Option(names = "--resample-max-times", paramLabel = "N", defaultValue = "" + DemoOptions.DEFAULT_RESAMPLE_MAX_TIMES,
             description = "Resample at most N times (default: ${DEFAULT-VALUE}).")
     int resampleMaxTimes;
 
@@ -86,6 +87,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--progress-seconds", defaultValue = "3", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
     double progressSeconds;
 
+    @Option(names = "--architecture", paramLabel = "topk|batchtopk|matryoshka-batchtopk", defaultValue = "topk",
+            description = "SAE architecture the trainer learns, as for sae train (default: ${DEFAULT-VALUE}).")
+    String architecture;
+
+    @Option(names = "--matryoshka-prefixes", paramLabel = "N,N,...",
+            description = "Inner prefix sizes of a matryoshka-batchtopk SAE, as for sae train (default: d_sae/64,d_sae/16,d_sae/4).")
+    String matryoshkaPrefixes;
+
     /** --bootstrap (an existing Kafka instead of an embedded broker; topics are created if missing), --kafka-config, --kafka-property */
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
@@ -99,7 +108,8 @@ public final class DemoCommand implements Callable<Integer> {
             options = new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, resampleEvery,
                     resampleMaxTimes, windowTokens, textsPerPass,
                     heldOutTexts, topFeatures, contexts, dir, trainerMetricsPort, monitorPort, progressSeconds,
-                    kafka.given() ? kafka.clientConfig() : null);
+                    kafka.given() ? kafka.clientConfig() : null, Architecture.Kind.parse(architecture),
+                    Architecture.parsePrefixes(matryoshkaPrefixes));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -40,7 +40,7 @@ class DemoEndToEndTest {
         try (TextLines europarl = EuroparlCorpus.lines()) {
             lines = europarl.next(300);
         }
-        DemoOptions options = new DemoOptions(1_000_000, "blocks.3.hook_resid_post", 256, 8, 256, 1500, 100000, 1, 1000, 16, 40, 5, 2,
+        DemoOptions options = new DemoOptions(1_000_000, "blocks.3.hook_resid_post", 256, 8, 256, 1500, 1000, 16, 40, 5, 2,
                 dir, -1, 0, 1, KAFKA.clientConfig());
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         Demo.Report report = new Demo(options, new PrintStream(console, true, StandardCharsets.UTF_8),
@@ -69,26 +69,33 @@ class DemoEndToEndTest {
             assertThat(f.contexts()).isNotEmpty().allSatisfy(c -> assertThat(c).contains("[[").contains("]]"));
         });
         assertThat(printed).contains("Summary").contains("Top 5 features").contains("produced");
+        // SAEBench core metrics of the last promoted dictionary on rows it never trained on
+        assertThat(report.core()).isPresent();
+        assertThat(report.core().get().explainedVariance()).isBetween(-1.0, 1.0);
+        assertThat(report.core().get().l0()).isPositive();
+        assertThat(printed).contains("core metrics of dictionary v").contains("explained_variance")
+                .contains("average_max_decoder_cosine_sim");
     }
 
     @Test
     void rejectsBadOptionsNamingTheFlag(@TempDir Path dir) {
-        assertThatThrownBy(() -> new DemoOptions(0, "blocks.3.hook_resid_post", 256, 8, 256, 0, 100000, 1, 1000, 16, 40, 5, 2, dir, -1, 0, 1, null))
+        assertThatThrownBy(() -> new DemoOptions(0, "blocks.3.hook_resid_post", 256, 8, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 0, 1, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--tokens");
-        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 300, 256, 0, 100000, 1, 1000, 16, 40, 5, 2, dir, -1, 0, 1, null))
+        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 300, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 0, 1, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--k");
-        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, 100000, 1, 1000, 16, 40, 5, 2, dir, -1, 70000, 1, null))
+        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 70000, 1, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--monitor-port");
-        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, -1, 1, 1000, 16, 40, 5, 2, dir, -1, 0, 1, null))
+        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, -1, 1, 1000, 16, 40, 5, 2, dir, -1, 0, 1, null,
+                dev.livesae.engine.Architecture.Kind.TOPK, new int[0]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--resample-every");
-        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, 100000, 1, 1000, 16, 40, 5, 2, dir, -1, 0, 1,
+        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 0, 1,
                 KafkaClientConfig.of("localhost")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--bootstrap");
     }
 
     @Test
     void rejectsUnknownHookpointBeforeStartingAnything(@TempDir Path dir) {
-        DemoOptions options = new DemoOptions(100, "blocks.9.hook_resid_post", 64, 4, 64, 0, 100000, 1, 1000, 16, 0, 1, 1, dir, -1, 0, 1,
+        DemoOptions options = new DemoOptions(100, "blocks.9.hook_resid_post", 64, 4, 64, 0, 1000, 16, 0, 1, 1, dir, -1, 0, 1,
                 KAFKA.clientConfig());
         assertThatThrownBy(() -> new Demo(options, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blocks.9.hook_resid_post");

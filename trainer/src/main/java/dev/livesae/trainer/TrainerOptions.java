@@ -7,6 +7,7 @@ import java.util.Map;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import dev.livesae.engine.Architecture;
 import dev.livesae.engine.SaeConfig;
 
 /**
@@ -42,6 +43,13 @@ import dev.livesae.engine.SaeConfig;
  *                         see outputs after the commit); every checkpoint commits too
  * @param kafkaProperties  the user's Kafka client properties ({@code --kafka-config}, {@code --kafka-property}),
  *                         applied to every client the trainer creates
+ * @param architecture     {@code --architecture}: topk, batchtopk or matryoshka-batchtopk
+ * @param matryoshkaPrefixes {@code --matryoshka-prefixes}: inner prefix sizes of a Matryoshka dictionary
+ *                         (empty = n/64, n/16, n/4)
+ * @param evalRows         {@code --eval-rows}: held-out rows (the shuffle buffer's untrained rows) the core
+ *                         metrics are computed on at each promotion; 0 turns the evaluation off
+ * @param evalCosineLatents {@code --eval-cosine-latents}: latents whose max encoder/decoder cosine is computed at
+ *                         each promotion (evenly spaced; all when d_sae is at most this; 0 = skip the two metrics)
  */
 public record TrainerOptions(
         String bootstrap,
@@ -78,7 +86,11 @@ public record TrainerOptions(
         Duration progressEvery,
         StartPosition start,
         Map<String, String> kafkaProperties,
-        Duration commitInterval) {
+        Duration commitInterval,
+        Architecture.Kind architecture,
+        int[] matryoshkaPrefixes,
+        int evalRows,
+        int evalCosineLatents) {
 
     public static final double DEFAULT_EXPANSION = 8;
     public static final int DEFAULT_K = 32;
@@ -96,6 +108,9 @@ public record TrainerOptions(
     public static final int DEFAULT_MAX_BATCH_ROWS = 65536;
     public static final Duration DEFAULT_PROGRESS_EVERY = Duration.ofSeconds(5);
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofSeconds(1);
+    public static final int DEFAULT_EVAL_ROWS = 4096;
+    /** A 2·4096·24576·768 gemm per matrix at the bench shape, about 0.5 s (docs/trainer.md, core metrics). */
+    public static final int DEFAULT_EVAL_COSINE_LATENTS = 4096;
     /** Below the transaction timeout with room for a slow step and the commit itself. */
     public static final Duration MAX_COMMIT_INTERVAL = Duration.ofSeconds(30);
 
@@ -200,6 +215,30 @@ public record TrainerOptions(
             throw new IllegalArgumentException("--commit-interval-ms must be in [10, " + MAX_COMMIT_INTERVAL.toMillis()
                     + "] (got " + commitInterval.toMillis() + ")");
         }
+        requireSet(architecture, "--architecture");
+        matryoshkaPrefixes = matryoshkaPrefixes == null ? new int[0] : matryoshkaPrefixes.clone();
+        Architecture arch = new Architecture(architecture, Architecture.DEFAULT_CANDIDATE_MULTIPLE,
+                Architecture.DEFAULT_THRESHOLD_RATE, matryoshkaPrefixes); // names the flags on bad values
+        if (dSae > 0) {
+            arch.validate(dSae, k);
+        }
+        if (evalRows < 0 || evalRows > 1 << 20) {
+            throw new IllegalArgumentException("--eval-rows must be in [0, 1048576] (got " + evalRows + ")");
+        }
+        if (evalCosineLatents < 0) {
+            throw new IllegalArgumentException("--eval-cosine-latents must be >= 0 (got " + evalCosineLatents + ")");
+        }
+    }
+
+    /** The architecture with its prefixes (candidates and threshold rate at the engine's defaults). */
+    public Architecture arch() {
+        return new Architecture(architecture, Architecture.DEFAULT_CANDIDATE_MULTIPLE,
+                Architecture.DEFAULT_THRESHOLD_RATE, matryoshkaPrefixes);
+    }
+
+    @Override
+    public int[] matryoshkaPrefixes() {
+        return matryoshkaPrefixes.clone();
     }
 
     private static void requireSet(Object o, String flag) {
@@ -220,6 +259,7 @@ public record TrainerOptions(
         if (k > n) {
             throw new IllegalArgumentException("--k must be <= d_sae " + n + " (got " + k + ")");
         }
+        arch().validate(n, k);
         return n;
     }
 
@@ -277,6 +317,10 @@ public record TrainerOptions(
         private StartPosition start = StartPosition.EARLIEST;
         private Duration commitInterval = DEFAULT_COMMIT_INTERVAL;
         private Map<String, String> kafkaProperties = Map.of();
+        private Architecture.Kind architecture = Architecture.Kind.TOPK;
+        private int[] matryoshkaPrefixes = new int[0];
+        private int evalRows = DEFAULT_EVAL_ROWS;
+        private int evalCosineLatents = DEFAULT_EVAL_COSINE_LATENTS;
 
         private Builder(String bootstrap, String topic) {
             this.bootstrap = bootstrap;
@@ -315,12 +359,17 @@ public record TrainerOptions(
         public Builder start(StartPosition v) { start = v; return this; }
         public Builder commitInterval(Duration v) { commitInterval = v; return this; }
         public Builder kafkaProperties(Map<String, String> v) { kafkaProperties = v; return this; }
+        public Builder architecture(Architecture.Kind v) { architecture = v; return this; }
+        public Builder matryoshkaPrefixes(int... v) { matryoshkaPrefixes = v; return this; }
+        public Builder evalRows(int v) { evalRows = v; return this; }
+        public Builder evalCosineLatents(int v) { evalCosineLatents = v; return this; }
 
         public TrainerOptions build() {
             return new TrainerOptions(bootstrap, topic, model, hookpoint, checkpointDir, dSae, expansion, k, batch,
                     shuffleBuffer, checkpointEveryTokens, checkpointEvery, promoteEvery, catchUp, maxLag, metricsPort,
                     metricsHost, encodeOnly, sae, dictionaryVersion, maxTokens, groupId, seed, lr, warmupSteps, deadTokens, resampleEvery, resampleMaxTimes, saeId, emitCodes,
-                    maxBatchRows, progressEvery, start, kafkaProperties, commitInterval);
+                    maxBatchRows, progressEvery, start, kafkaProperties, commitInterval, architecture, matryoshkaPrefixes,
+                    evalRows, evalCosineLatents);
         }
     }
 }
