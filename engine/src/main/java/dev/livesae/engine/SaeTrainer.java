@@ -51,6 +51,7 @@ public final class SaeTrainer implements AutoCloseable {
   private final int n;
   private final TopKEncoder encoder;
   private final INDArray wEncNative;
+  private final java.nio.FloatBuffer wEncMirror;
   private boolean wEncDirty = true;
   private final SparseBackward backward = new SparseBackward();
   private final AuxKDecoder auxDecoder = new AuxKDecoder();
@@ -95,9 +96,11 @@ public final class SaeTrainer implements AutoCloseable {
     if (fast) {
       this.encoder = new TopKEncoder(d, n);
       this.wEncNative = TopKEncoder.upload(s.wEnc, n, d);
+      this.wEncMirror = TopKEncoder.buffer(wEncNative);
     } else {
       this.encoder = null;
       this.wEncNative = null;
+      this.wEncMirror = null;
     }
   }
 
@@ -366,7 +369,7 @@ public final class SaeTrainer implements AutoCloseable {
       lr = (float) (lr * ((double) t / cfg.warmupSteps()));
     }
     if (fast) {
-      Adam.step(s.wEnc, grads.wEnc, s.mWEnc, s.vWEnc, n * d, lr, t);
+      Adam.step(s.wEnc, grads.wEnc, s.mWEnc, s.vWEnc, n * d, lr, t, wEncMirror); // also updates wEncNative
       Adam.step(s.wDec, grads.wDec, s.mWDec, s.vWDec, n * d, lr, t);
       Adam.step(s.bEnc, grads.bEnc, s.mBEnc, s.vBEnc, n, lr, t);
       Adam.step(s.bPre, grads.bPre, s.mBPre, s.vBPre, d, lr, t);
@@ -379,7 +382,7 @@ public final class SaeTrainer implements AutoCloseable {
       DecoderRows.reference(s.wDec, n, d);
     }
     grads.clear();
-    wEncDirty = true;
+    wEncDirty = !fast;
     s.step = t;
     s.tokensSeen += rows;
     // ---- firing statistics, clocks, resampling
@@ -415,6 +418,7 @@ public final class SaeTrainer implements AutoCloseable {
       }
       resampled = DeadLatentResampler.resample(reservoir, k, deadMask, s, rng, fast);
       reservoir.clear();
+      wEncDirty = true; // the resampler rewrites encoder rows in s.wEnc only
       s.resampleTimes++;
       s.nextResampleAt += cfg.resampleEveryTokens();
       s.resampledLatents += resampled;

@@ -163,6 +163,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-codes", description = "Do not publish codes (default: publish to codes.<model>.<hookpoint>).")
     boolean noCodes;
 
+    @Option(names = "--codes-sample", paramLabel = "N", defaultValue = "1",
+            description = "Publish the codes of one token in N (each record's rows r with r %% N equal to a phase "
+                    + "hashed from partition and offset); every published code is exact. 1 = every token; in [1, "
+                    + TrainerOptions.MAX_CODES_SAMPLE + "] (default: ${DEFAULT-VALUE}).")
+    int codesSample;
+
     @Option(names = "--max-batch-rows", paramLabel = "ROWS", defaultValue = "" + TrainerOptions.DEFAULT_MAX_BATCH_ROWS,
             description = "Records with more rows are dead-lettered as OVERSIZED (default: ${DEFAULT-VALUE}).")
     int maxBatchRows;
@@ -227,7 +233,7 @@ public final class TrainCommand implements Callable<Integer> {
                     .dictionaryVersion(dictionaryVersion).maxTokens(maxTokens).groupId(groupId).seed(seed).lr(lr)
                     .warmupSteps(warmupSteps).deadTokens(deadTokens)
                     .resampleEvery(resampleEvery).resampleMaxTimes(resampleMaxTimes)
-                    .saeId(saeId).emitCodes(!noCodes).maxBatchRows(maxBatchRows)
+                    .saeId(saeId).emitCodes(!noCodes).codesSample(codesSample).maxBatchRows(maxBatchRows)
                     .progressEvery(Duration.ofSeconds(progressEverySeconds)).start(StartPosition.parse(start))
                     .commitInterval(Duration.ofMillis(commitIntervalMs))
                     .architecture(Architecture.Kind.parse(architecture))

@@ -36,6 +36,9 @@ import dev.livesae.engine.SaeConfig;
  * @param resampleEvery    resample dead latents every this many trained tokens (0 = never)
  * @param resampleMaxTimes resample at most this many times
  * @param saeId            id written into every CodeBatch, or null to derive one
+ * @param codesSample      publish the codes of one token in this many (1 = every token): per record, the rows
+ *                         {@code r} with {@code r % codesSample == phase}, the phase a hash of partition and offset
+ *                         (docs/trainer.md, "Sampled codes")
  * @param maxBatchRows     records with more rows are dead-lettered as OVERSIZED
  * @param sae              encode-only: the frozen SAE directory (any format {@code Sae.load} accepts)
  * @param dictionaryVersion encode-only: the version stamped on codes
@@ -82,6 +85,7 @@ public record TrainerOptions(
         int resampleMaxTimes,
         String saeId,
         boolean emitCodes,
+        int codesSample,
         int maxBatchRows,
         Duration progressEvery,
         StartPosition start,
@@ -107,6 +111,8 @@ public record TrainerOptions(
     public static final int DEFAULT_RESAMPLE_MAX_TIMES = 4;
     public static final int DEFAULT_MAX_BATCH_ROWS = 65536;
     public static final Duration DEFAULT_PROGRESS_EVERY = Duration.ofSeconds(5);
+    /** One code per this many tokens at most: beyond it a record of a few thousand rows publishes almost nothing. */
+    public static final int MAX_CODES_SAMPLE = 1024;
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofSeconds(1);
     public static final int DEFAULT_EVAL_ROWS = 4096;
     /** A 2·4096·24576·768 gemm per matrix at the bench shape, about 0.5 s (docs/trainer.md, core metrics). */
@@ -208,6 +214,10 @@ public record TrainerOptions(
         requireSet(progressEvery, "--progress-every-seconds");
         if (progressEvery.isNegative() || progressEvery.isZero()) {
             throw new IllegalArgumentException("--progress-every-seconds must be > 0 (got " + progressEvery.toSeconds() + ")");
+        }
+        if (codesSample < 1 || codesSample > MAX_CODES_SAMPLE) {
+            throw new IllegalArgumentException("--codes-sample must be in [1, " + MAX_CODES_SAMPLE + "] (got "
+                    + codesSample + ")");
         }
         requireSet(start, "--start");
         requireSet(commitInterval, "--commit-interval-ms");
@@ -312,6 +322,7 @@ public record TrainerOptions(
         private int resampleMaxTimes = DEFAULT_RESAMPLE_MAX_TIMES;
         private String saeId;
         private boolean emitCodes = true;
+        private int codesSample = 1;
         private int maxBatchRows = DEFAULT_MAX_BATCH_ROWS;
         private Duration progressEvery = DEFAULT_PROGRESS_EVERY;
         private StartPosition start = StartPosition.EARLIEST;
@@ -354,6 +365,7 @@ public record TrainerOptions(
         public Builder resampleMaxTimes(int v) { resampleMaxTimes = v; return this; }
         public Builder saeId(String v) { saeId = v; return this; }
         public Builder emitCodes(boolean v) { emitCodes = v; return this; }
+        public Builder codesSample(int v) { codesSample = v; return this; }
         public Builder maxBatchRows(int v) { maxBatchRows = v; return this; }
         public Builder progressEvery(Duration v) { progressEvery = v; return this; }
         public Builder start(StartPosition v) { start = v; return this; }
@@ -368,8 +380,8 @@ public record TrainerOptions(
             return new TrainerOptions(bootstrap, topic, model, hookpoint, checkpointDir, dSae, expansion, k, batch,
                     shuffleBuffer, checkpointEveryTokens, checkpointEvery, promoteEvery, catchUp, maxLag, metricsPort,
                     metricsHost, encodeOnly, sae, dictionaryVersion, maxTokens, groupId, seed, lr, warmupSteps, deadTokens, resampleEvery, resampleMaxTimes, saeId, emitCodes,
-                    maxBatchRows, progressEvery, start, kafkaProperties, commitInterval, architecture, matryoshkaPrefixes,
-                    evalRows, evalCosineLatents);
+                    codesSample, maxBatchRows, progressEvery, start, kafkaProperties, commitInterval, architecture,
+                    matryoshkaPrefixes, evalRows, evalCosineLatents);
         }
     }
 }

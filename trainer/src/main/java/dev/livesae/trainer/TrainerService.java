@@ -111,6 +111,7 @@ public final class TrainerService implements AutoCloseable {
     private TrainerMetrics metrics;
     private List<String> metricsTags = List.of();
     private final AtomicLong codeBatches = new AtomicLong();
+    private final CodeSample codesSample;
     private DictionaryEvaluation evaluation;
     private volatile DictionaryEvaluation.Evaluation lastEvaluation;
 
@@ -140,6 +141,7 @@ public final class TrainerService implements AutoCloseable {
                     + registry.getClass().getSimpleName() + ")");
         }
         this.opts = opts;
+        this.codesSample = new CodeSample(opts.codesSample());
         this.registry = registry;
         this.clients = new TrainerClients(opts, topicSettings);
         this.progress = new ProgressReporter(opts.progressEvery());
@@ -458,7 +460,10 @@ public final class TrainerService implements AutoCloseable {
             // keyed by SAE id (docs/wire-format.md): one SAE's codes share a partition, so a monitor task sees
             // every window of that SAE in order
             Dictionary dictionary = promotion.current();
-            encoder.submit(b, dictionary.saeId().getBytes(StandardCharsets.UTF_8), dictionary);
+            ActivationBatch sampled = codesSample.rows(b, rec.partition(), rec.offset());
+            if (sampled.rows() > 0) {
+                encoder.submit(sampled, dictionary.saeId().getBytes(StandardCharsets.UTF_8), dictionary);
+            }
         }
         if (loop != null) {
             progress.trainingStarted();
