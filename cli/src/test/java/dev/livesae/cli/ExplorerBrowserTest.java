@@ -73,6 +73,10 @@ class ExplorerBrowserTest {
     }
 
     private void browse(URI page, Path chromium) throws Exception {
+        // the broker may hold codes of earlier runs too (another SAE id): the page shows the first stream of /streams
+        JsonNode stream = json(page, "/streams").get("streams").get(0);
+        this.stream = "&sae_id=" + java.net.URLEncoder.encode(stream.get("saeId").asText(), StandardCharsets.UTF_8)
+                + "&hookpoint=" + java.net.URLEncoder.encode(stream.get("hookpoint").asText(), StandardCharsets.UTF_8);
         JsonNode first = json(page, "/features?sort=density&limit=50");
         int dSae = first.get("dSae").asInt();
         assertThat(first.get("vocabulary").asBoolean()).as("vocab.<model> read by the monitor").isTrue();
@@ -168,8 +172,13 @@ class ExplorerBrowserTest {
         return ids;
     }
 
+    /** The page's stream as query parameters ({@code &sae_id=..&hookpoint=..}), for the JSON asked beside it. */
+    private String stream = "";
+
     private JsonNode json(URI page, String path) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(page.resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+        String withStream = path.equals("/streams") || stream.isEmpty() ? path
+                : path + (path.contains("?") ? stream : "?" + stream.substring(1));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(page.resolve(withStream)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
     }
