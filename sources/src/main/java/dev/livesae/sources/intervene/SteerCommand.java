@@ -309,7 +309,7 @@ public final class SteerCommand implements Callable<Integer> {
             }
             return s.toString();
         } catch (IOException | IllegalArgumentException e) {
-            out.printf(Locale.ROOT, "feature %d: monitor not reachable at %s (%s); showing contexts among the given texts%n", latent, uri, e.getMessage());
+            out.printf(Locale.ROOT, "feature %d: monitor not reachable at %s (%s); showing contexts among the given texts%n", latent, uri, e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
