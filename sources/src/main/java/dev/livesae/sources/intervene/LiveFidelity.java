@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  *
  * <p>Meters (Prometheus names): {@code livesae_fidelity_recovered{hookpoint}} (NaN until a request was
  * measured), {@code livesae_fidelity_similarity{hookpoint, variant="spliced"|"zero_ablated"|"mean_ablated"}},
- * {@code livesae_fidelity_samples_total{hookpoint}} (requests measured). Thread-safe.
+ * {@code livesae_fidelity_sampled_requests_total{hookpoint}} (requests measured). Thread-safe.
  */
 public final class LiveFidelity {
     private final SplitTransformer split;
@@ -66,7 +66,7 @@ public final class LiveFidelity {
         Gauge.builder("livesae.fidelity.similarity", this, f -> f.value(Fidelity.Similarities::meanAblated))
                 .description("Mean cosine of sentence embeddings with the hookpoint replaced (variant) vs the original, last sampled requests")
                 .tag("hookpoint", hook).tag("variant", "mean_ablated").register(registry);
-        samples = Counter.builder("livesae.fidelity.samples").baseUnit("requests")
+        samples = Counter.builder("livesae.fidelity.sampled.requests").baseUnit("requests")
                 .description("Requests whose fidelity was measured").tag("hookpoint", hook).register(registry);
     }
 

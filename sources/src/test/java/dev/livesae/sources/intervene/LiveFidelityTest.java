@@ -39,7 +39,7 @@ class LiveFidelityTest {
             }
             // half of 16 requests, give or take what a fair coin does
             assertThat(sampled).isBetween(3, 13);
-            assertThat(registry.get("livesae.fidelity.samples").counter().count()).isEqualTo(sampled);
+            assertThat(registry.get("livesae.fidelity.sampled.requests").counter().count()).isEqualTo(sampled);
             Fidelity.Similarities s = live.current().orElseThrow();
             assertThat(s.texts()).isEqualTo(4L * sampled);
             double gauge = registry.get("livesae.fidelity.recovered").gauge().value();
@@ -58,6 +58,14 @@ class LiveFidelityTest {
             assertThat(latest.get()).isNotSameAs(first);
             assertThat(always.offer(split.head(model.tokenizer().encode(texts.subList(0, 2))))).isTrue();
             assertThat(always.current().orElseThrow().texts()).isEqualTo(2);
+            // the Prometheus names docs/interventions.md lists
+            io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus =
+                    new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+            new LiveFidelity(split, latest, 1.0, 10, 1L, prometheus);
+            new InterventionMetrics(prometheus, TrainedSae.HOOK, java.util.Set.of(3));
+            assertThat(prometheus.scrape()).contains("livesae_fidelity_recovered{", "livesae_fidelity_similarity{",
+                    "variant=\"zero_ablated\"", "livesae_fidelity_sampled_requests_total{", "livesae_intervention_requests_total{",
+                    "livesae_intervention_feature_requests_total{", "feature=\"3\"", "livesae_intervention_duration_seconds_count{");
             LiveFidelity never = new LiveFidelity(split, latest, 0.0, 100, 3L, new SimpleMeterRegistry());
             assertThat(never.offer(split.head(model.tokenizer().encode(texts.subList(0, 2))))).isFalse();
         }
