@@ -19,6 +19,8 @@ import java.util.Objects;
  */
 public final class SaeDictionary {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Tokens encoded together (their pre-activation rows stay in cache while W_enc streams once). */
+    static final int ROW_BLOCK = 8;
 
     private final int dIn;
     private final int dSae;
@@ -152,20 +154,28 @@ public final class SaeDictionary {
             throw new IllegalArgumentException("x must hold rows*dIn = " + rows + "*" + dIn + " floats (got " + x.length + ")");
         }
         float[] z = new float[rows * dSae];
-        for (int r = 0; r < rows; r++) {
-            int o = r * dSae;
-            System.arraycopy(bEnc, 0, z, o, dSae);
+        // rows in blocks of ROW_BLOCK so each W_enc row streamed from memory serves several tokens
+        for (int r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
+            int r1 = Math.min(rows, r0 + ROW_BLOCK);
+            for (int r = r0; r < r1; r++) {
+                System.arraycopy(bEnc, 0, z, r * dSae, dSae);
+            }
             for (int q = 0; q < dIn; q++) {
-                float s = x[r * dIn + q] - (applyBDecToInput ? bDec[q] : 0f);
-                if (s == 0f) {
-                    continue;
-                }
                 int w = q * dSae;
-                for (int i = 0; i < dSae; i++) {
-                    z[o + i] += s * wEnc[w + i];
+                for (int r = r0; r < r1; r++) {
+                    float s = x[r * dIn + q] - (applyBDecToInput ? bDec[q] : 0f);
+                    if (s == 0f) {
+                        continue;
+                    }
+                    int o = r * dSae;
+                    for (int i = 0; i < dSae; i++) {
+                        z[o + i] += s * wEnc[w + i];
+                    }
                 }
             }
-            activation.apply(z, o, dSae);
+            for (int r = r0; r < r1; r++) {
+                activation.apply(z, r * dSae, dSae);
+            }
         }
         return z;
     }

@@ -49,6 +49,35 @@ class FeatureIntervenerTest {
     }
 
     @Test
+    void plainFloatEncodeGivesTheEnginesTopKCodesAndReconstruction() {
+        dev.livesae.engine.Sae engine = TrainedSae.get(model);
+        float[] x = model.forward(TEXTS, Set.of(TrainedSae.HOOK)).block(TrainedSae.HOOK).values();
+        int rows = x.length / 384;
+        dev.livesae.engine.TopKCodes codes = engine.encode(x, rows);
+        float[] z = sae.encode(x, rows);
+        int n = sae.dSae();
+        for (int r = 0; r < rows; r++) {
+            int firing = 0;
+            for (int i = 0; i < n; i++) {
+                if (z[r * n + i] > 0) {
+                    firing++;
+                }
+            }
+            assertThat(firing).as("row %d", r).isLessThanOrEqualTo(engine.k());
+            for (int s = 0; s < engine.k(); s++) {
+                float v = codes.values()[r * engine.k() + s];
+                if (v > 1e-4f) { // below that, which of two near-ties is kept may differ between the kernels
+                    assertThat((double) z[r * n + codes.indices()[r * engine.k() + s]]).as("row %d slot %d", r, s)
+                            .isCloseTo(v, org.assertj.core.api.Assertions.within(1e-4));
+                }
+            }
+        }
+        float[] xhat = sae.decode(z, rows);
+        float[] engineXhat = engine.decode(codes);
+        assertThat(maxAbsDiff(xhat, engineXhat)).isLessThan(1e-3);
+    }
+
+    @Test
     void identityInterventionAtEveryResidualHookpointLeavesTheModelOutputExact() {
         TokenBatch batch = model.tokenizer().encode(TEXTS);
         String last = MiniLmModel.residPost(MiniLmModel.LAYERS - 1);
