@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.livesae.engine.Sae;
 import dev.livesae.engine.TopKCodes;
+import dev.livesae.engine.eval.CoreMetrics;
 import dev.livesae.kafka.local.BrokerOptions;
 import dev.livesae.kafka.local.EmbeddedKafkaBroker;
 import dev.livesae.clients.KafkaClientConfig;
@@ -55,7 +56,8 @@ public final class Demo {
     /** What a run did. */
     public record Report(long tokensProduced, long tokensTrained, long tokensMonitored, TrainerProgress trainer,
                          Optional<WindowSummary> lastWindow, Path checkpoint, long heldOutTokens,
-                         List<FeatureReport> features, double seconds, boolean interrupted) {}
+                         List<FeatureReport> features, double seconds, boolean interrupted,
+                         Optional<CoreMetrics.Result> core) {}
 
     private final DemoOptions o;
     private final PrintStream out;
@@ -115,6 +117,7 @@ public final class Demo {
                             .model(model).hookpoint(o.hookpoint())
                             .checkpointDir(o.dataDir().resolve("checkpoints"))
                             .dSae(o.dSae()).k(o.k()).batch(o.batch())
+                            .architecture(o.architecture()).matryoshkaPrefixes(o.matryoshkaPrefixes())
                             .shuffleBuffer(o.batch() * 4)
                             .promoteEvery(o.promoteEvery())
                             // "dead" = silent for a quarter of the run (10M tokens, the production default, is longer than a demo)
@@ -181,7 +184,7 @@ public final class Demo {
             Optional<WindowSummary> window = monitor.latestWindows().values().stream()
                     .filter(w -> w.hookpoint().equals(o.hookpoint())).findFirst();
             Report report = new Report(produced.get(), last.tokensTrained(), monitored, last, window, checkpoint, heldOut,
-                    features, (System.nanoTime() - t0) / 1e9, stopRequested);
+                    features, (System.nanoTime() - t0) / 1e9, stopRequested, trainer.coreMetrics());
             printSummary(report, monitor);
             return report;
         } finally {
@@ -305,6 +308,13 @@ public final class Demo {
                 r.tokensProduced(), r.tokensTrained(), t.step(), r.tokensMonitored(), t.rejectedRecords());
         out.printf(Locale.ROOT, "  last step: FVU %.4f, L0 %.1f, dead latents %.2f%%; dictionary version %d%n",
                 t.fvu(), t.l0(), 100 * t.deadFraction(), t.dictionaryVersion());
+        r.core().ifPresent(c -> out.printf(Locale.ROOT, "  core metrics of dictionary v%d (SAEBench names) on %,d held-out "
+                + "tokens: explained_variance %.4f, mse %.4g, cossim %.4f, l2_ratio %.3f, relative_reconstruction_bias %.3f,%n"
+                + "    l0 %.1f, frac_alive %.3f, freq_over_1_percent %.3f, freq_over_10_percent %.3f, "
+                + "average_max_decoder_cosine_sim %.3f, average_max_encoder_cosine_sim %.3f%n", t.dictionaryVersion(),
+                c.rows(), c.explainedVariance(), c.mse(), c.cossim(), c.l2Ratio(), c.relativeReconstructionBias(), c.l0(),
+                c.fracAlive(), c.freqOver1Percent(), c.freqOver10Percent(), c.averageMaxDecoderCosineSim(),
+                c.averageMaxEncoderCosineSim()));
         r.lastWindow().ifPresent(w -> out.printf(Locale.ROOT,
                 "  monitor: window %d of v%d, dead %.1f%%, mean L0 %.1f%s%n", w.windowIndex(), w.dictionaryVersion(),
                 100 * w.density().deadFraction(), w.l0().mean(),

@@ -1,5 +1,6 @@
 package dev.livesae.cli;
 
+import dev.livesae.engine.Architecture;
 import dev.livesae.service.KafkaOptions;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -77,6 +78,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--progress-seconds", defaultValue = "3", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
     double progressSeconds;
 
+    @Option(names = "--architecture", paramLabel = "topk|batchtopk|matryoshka-batchtopk", defaultValue = "topk",
+            description = "SAE architecture the trainer learns, as for sae train (default: ${DEFAULT-VALUE}).")
+    String architecture;
+
+    @Option(names = "--matryoshka-prefixes", paramLabel = "N,N,...",
+            description = "Inner prefix sizes of a matryoshka-batchtopk SAE, as for sae train (default: d_sae/64,d_sae/16,d_sae/4).")
+    String matryoshkaPrefixes;
+
     /** --bootstrap (an existing Kafka instead of an embedded broker; topics are created if missing), --kafka-config, --kafka-property */
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
@@ -89,7 +98,8 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             options = new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass,
                     heldOutTexts, topFeatures, contexts, dir, trainerMetricsPort, monitorPort, progressSeconds,
-                    kafka.given() ? kafka.clientConfig() : null);
+                    kafka.given() ? kafka.clientConfig() : null, Architecture.Kind.parse(architecture),
+                    Architecture.parsePrefixes(matryoshkaPrefixes));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -40,6 +40,8 @@ class DemoCommandTest {
     void rejectsUnparseableAndUnknownFlags() {
         assertThat(run("demo", "--tokens", "many").err()).contains("--tokens").contains("many");
         assertThat(run("demo", "--bogus").err()).contains("Unknown option: '--bogus'");
+        assertThat(run("demo", "--architecture", "gated").err())
+                .contains("--architecture must be topk, batchtopk or matryoshka-batchtopk (got gated)");
     }
 
     @Test
@@ -47,6 +49,7 @@ class DemoCommandTest {
         Run r = run("demo", "--help");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("--tokens").contains("default: 200000").contains("--hookpoint")
-                .contains("default: blocks.3.hook_resid_post").contains("--bootstrap");
+                .contains("default: blocks.3.hook_resid_post").contains("--bootstrap")
+                .contains("--architecture").contains("default: topk").contains("--matryoshka-prefixes");
     }
 }

@@ -69,6 +69,12 @@ class DemoEndToEndTest {
             assertThat(f.contexts()).isNotEmpty().allSatisfy(c -> assertThat(c).contains("[[").contains("]]"));
         });
         assertThat(printed).contains("Summary").contains("Top 5 features").contains("produced");
+        // SAEBench core metrics of the last promoted dictionary on rows it never trained on
+        assertThat(report.core()).isPresent();
+        assertThat(report.core().get().explainedVariance()).isBetween(-1.0, 1.0);
+        assertThat(report.core().get().l0()).isPositive();
+        assertThat(printed).contains("core metrics of dictionary v").contains("explained_variance")
+                .contains("average_max_decoder_cosine_sim");
     }
 
     @Test

@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * Dictionary files. SAELens layout (what we write): {@code cfg.json} + {@code sae_weights.safetensors} with
- * F32 W_enc (d_in, d_sae), W_dec (d_sae, d_in), b_enc (d_sae), b_dec (d_in). EleutherAI sparsify layout (read
- * only): {@code cfg.json} (k, num_latents or expansion_factor, optional d_in) + {@code sae.safetensors} with
+ * F32 W_enc (d_in, d_sae), W_dec (d_sae, d_in), b_enc (d_sae), b_dec (d_in), and for {@code architecture:
+ * "jumprelu"} also threshold (d_sae). EleutherAI sparsify layout (read only): {@code cfg.json} (k, num_latents or expansion_factor, optional d_in) + {@code sae.safetensors} with
  * encoder.weight (n, d), encoder.bias (n), W_dec (n, d), b_dec (d).
  */
 final class SaeFormats {
@@ -24,24 +24,37 @@ final class SaeFormats {
   static final String SAELENS_WEIGHTS = "sae_weights.safetensors";
   static final String SPARSIFY_WEIGHTS = "sae.safetensors";
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /**
+   * Code slots of a JumpReLU SAE whose cfg.json does not name them (a foreign one): published JumpReLU SAEs run
+   * at L0 of about 10 to 150, so 256 keeps every latent of nearly every row.
+   */
+  static final int DEFAULT_JUMPRELU_SLOTS = 256;
 
   private SaeFormats() {
   }
 
-  static ObjectNode saeLensConfig(Sae sae, String modelName, String hookName, Map<String, ?> livesae) {
+  static ObjectNode saeLensConfig(Sae sae, String modelName, String hookName, Map<String, ?> livesae,
+                                  Map<String, ?> metadata) {
+    boolean jump = sae.thresholdRaw() != null;
     ObjectNode c = JSON.createObjectNode();
-    c.put("architecture", "topk");
+    c.put("architecture", sae.architecture());
     c.put("d_in", sae.dIn());
     c.put("d_sae", sae.dSae());
-    c.put("k", sae.k());
+    if (!jump) {
+      c.put("k", sae.k());
+    }
     c.put("dtype", "float32");
     c.put("device", "cpu");
     c.put("apply_b_dec_to_input", true);
     c.put("normalize_activations", "none");
     c.put("reshape_activations", "none");
     c.put("finetuning_scaling_factor", false);
-    c.put("activation_fn", "topk");
-    c.putObject("activation_fn_kwargs").put("k", sae.k());
+    if (jump) {
+      c.put("activation_fn", "relu");
+    } else {
+      c.put("activation_fn", "topk");
+      c.putObject("activation_fn_kwargs").put("k", sae.k());
+    }
     c.put("model_name", modelName);
     c.put("hook_name", hookName);
     c.putNull("hook_head_index");
@@ -51,14 +64,18 @@ final class SaeFormats {
     meta.putNull("hook_head_index");
     meta.put("prepend_bos", true);
     meta.put("sae_lens_training_version", (String) null);
+    metadata.forEach((key, v) -> meta.set(key, JSON.valueToTree(v)));
     ObjectNode ls = c.putObject("livesae");
     ls.put("format_version", 1);
+    if (jump) {
+      ls.put("code_slots", sae.k());
+    }
     livesae.forEach((key, v) -> ls.set(key, JSON.valueToTree(v)));
     return c;
   }
 
-  static void saveSaeLens(Sae sae, Path dir, String modelName, String hookName, Map<String, ?> livesae)
-      throws IOException {
+  static void saveSaeLens(Sae sae, Path dir, String modelName, String hookName, Map<String, ?> livesae,
+                          Map<String, ?> metadata) throws IOException {
     if (modelName == null || modelName.isBlank()) {
       throw new IllegalArgumentException("modelName must be non-blank (got '" + modelName + "')");
     }
@@ -66,15 +83,17 @@ final class SaeFormats {
       throw new IllegalArgumentException("hookName must be non-blank (got '" + hookName + "')");
     }
     Files.createDirectories(dir);
-    new Safetensors.Writer()
+    Safetensors.Writer w = new Safetensors.Writer()
         .f32Transposed("W_enc", sae.wEncRaw(), sae.dIn(), sae.dSae())
         .f32("W_dec", sae.wDecRaw(), sae.dSae(), sae.dIn())
         .f32("b_enc", sae.bEncRaw(), sae.dSae())
-        .f32("b_dec", sae.bDecRaw(), sae.dIn())
-        .metadata("format", "pt")
-        .write(dir.resolve(SAELENS_WEIGHTS));
+        .f32("b_dec", sae.bDecRaw(), sae.dIn());
+    if (sae.thresholdRaw() != null) {
+      w.f32("threshold", sae.thresholdRaw(), sae.dSae());
+    }
+    w.metadata("format", "pt").write(dir.resolve(SAELENS_WEIGHTS));
     AtomicFiles.writeString(dir.resolve(CFG),
-        JSON.writeValueAsString(saeLensConfig(sae, modelName, hookName, livesae)));
+        JSON.writeValueAsString(saeLensConfig(sae, modelName, hookName, livesae, metadata)));
   }
 
   static JsonNode readJson(Path file) throws IOException {
@@ -115,12 +134,19 @@ final class SaeFormats {
     Path cfgFile = dir.resolve(CFG);
     JsonNode cfg = readJson(cfgFile);
     String arch = cfg.path("architecture").asText(cfg.path("activation_fn").asText(""));
-    if (!arch.equals("topk")) {
-      throw new CheckpointException(cfgFile, "architecture '" + arch + "' is not supported (only topk)");
+    if (!arch.equals("topk") && !arch.equals("jumprelu")) {
+      throw new CheckpointException(cfgFile, "architecture '" + arch + "' is not supported (only topk and jumprelu)");
     }
+    boolean jump = arch.equals("jumprelu");
     int dIn = requireInt(cfgFile, cfg, "d_in");
     int dSae = requireInt(cfgFile, cfg, "d_sae");
-    int k = cfg.has("k") ? requireInt(cfgFile, cfg, "k") : requireInt(cfgFile, cfg.path("activation_fn_kwargs"), "k");
+    int k;
+    if (jump) {
+      k = cfg.path("livesae").has("code_slots") ? requireInt(cfgFile, cfg.path("livesae"), "code_slots")
+          : Math.min(dSae, DEFAULT_JUMPRELU_SLOTS);
+    } else {
+      k = cfg.has("k") ? requireInt(cfgFile, cfg, "k") : requireInt(cfgFile, cfg.path("activation_fn_kwargs"), "k");
+    }
     if (k > dSae) {
       throw new CheckpointException(cfgFile, "k " + k + " exceeds d_sae " + dSae);
     }
@@ -137,7 +163,14 @@ final class SaeFormats {
     float[] wDec = r.f32("W_dec", dSae, dIn);
     float[] bEnc = r.f32("b_enc", dSae);
     float[] bDec = r.f32("b_dec", dIn);
-    return new Sae(dIn, dSae, k, wEnc, bEnc, wDec, bDec, fast);
+    float[] threshold = jump ? r.f32("threshold", dSae) : null;
+    return new Sae(dIn, dSae, k, wEnc, bEnc, wDec, bDec, threshold, fast);
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> readMetadata(Path dir) throws IOException {
+    JsonNode m = readJson(dir.resolve(CFG)).path("metadata");
+    return m.isObject() ? JSON.convertValue(m, Map.class) : Map.of();
   }
 
   static Sae loadSparsify(Path dir, boolean fast) throws IOException {

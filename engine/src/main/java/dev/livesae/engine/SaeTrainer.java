@@ -11,14 +11,16 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Trains a TopK SAE one batch at a time (Gao et al. 2024). Per step, in internal units
- * {@code xs = inputScale * x}:
+ * Trains a TopK SAE one batch at a time (Gao et al. 2024), or a BatchTopK / Matryoshka BatchTopK SAE (see
+ * {@link Architecture}). Per step, in internal units {@code xs = inputScale * x}:
  * <ol>
  *   <li>encode: xc = xs - b_pre; pre = xc W_enc^T + b_enc; z = TopK(ReLU(pre)) (and the top-kAux among dead
- *       latents when AuxK is on and some latent is dead)</li>
+ *       latents when AuxK is on and some latent is dead); for the batch architectures the top-k' per row
+ *       then {@link BatchTopKSelection} over the batch</li>
  *   <li>decode: x_hat = b_pre + sum_j z_j W_dec[i_j]; e = xs - x_hat; FVU = sum ||e||^2 / sum ||xs - mean||^2</li>
  *   <li>AuxK: e_hat = sum_j a_j W_dec[i_j]; auxK = sum ||e_hat - e||^2 / sum ||e||^2 (e detached);
- *       loss = FVU + auxKCoeff * auxK</li>
+ *       loss = FVU + auxKCoeff * auxK (Matryoshka: the sum of the prefix FVUs, {@link MatryoshkaLoss}, in place
+ *       of FVU)</li>
  *   <li>sparse backward, decoder-row gradients made orthogonal to the rows, optional clipping, Adam with
  *       linear warm-up, decoder rows renormalised</li>
  *   <li>firing clocks, optional dead-latent resampling</li>
@@ -31,6 +33,11 @@ public final class SaeTrainer implements AutoCloseable {
   static final String STATE_FORMAT = "livesae-trainer-state";
 
   private final SaeConfig cfg;
+  private final Architecture arch;
+  /** Code slots per row: k, or the BatchTopK candidates k'. */
+  private final int slots;
+  private final BatchTopKSelection selection;
+  private final MatryoshkaLoss matryoshka;
   private final boolean fast;
   private final SaeState s;
   private final Rng rng;
@@ -38,6 +45,7 @@ public final class SaeTrainer implements AutoCloseable {
   private final int n;
   private final TopKEncoder encoder;
   private final INDArray wEncNative;
+  private final java.nio.FloatBuffer wEncMirror;
   private boolean wEncDirty = true;
   private final SparseBackward backward = new SparseBackward();
   private final AuxKDecoder auxDecoder = new AuxKDecoder();
@@ -61,8 +69,13 @@ public final class SaeTrainer implements AutoCloseable {
   private int[] auxIdx;
   private float[] auxVal;
 
-  private SaeTrainer(SaeConfig cfg, SaeState state, long rngState, boolean fast) {
+  private SaeTrainer(SaeConfig cfg, Architecture arch, SaeState state, long rngState, boolean fast) {
     this.cfg = cfg;
+    this.arch = arch;
+    this.slots = arch.slots(cfg.k(), cfg.dSae());
+    this.selection = arch.batchSelection() ? new BatchTopKSelection(arch.thresholdRate()) : null;
+    this.matryoshka = arch.kind() == Architecture.Kind.MATRYOSHKA_BATCHTOPK
+        ? new MatryoshkaLoss(arch.groupEnds(cfg.dSae()), backward) : null;
     this.fast = fast;
     this.s = state;
     this.rng = new Rng(0);
@@ -76,9 +89,11 @@ public final class SaeTrainer implements AutoCloseable {
     if (fast) {
       this.encoder = new TopKEncoder(d, n);
       this.wEncNative = TopKEncoder.upload(s.wEnc, n, d);
+      this.wEncMirror = TopKEncoder.buffer(wEncNative);
     } else {
       this.encoder = null;
       this.wEncNative = null;
+      this.wEncMirror = null;
     }
   }
 
@@ -90,7 +105,17 @@ public final class SaeTrainer implements AutoCloseable {
     return create(cfg, firstSample, rows, Kernels.FAST_DEFAULT);
   }
 
+  /** As {@link #create(SaeConfig, float[], int)} with an architecture other than TopK. */
+  public static SaeTrainer create(SaeConfig cfg, Architecture arch, float[] firstSample, int rows) {
+    return create(cfg, arch, firstSample, rows, Kernels.FAST_DEFAULT);
+  }
+
   static SaeTrainer create(SaeConfig cfg, float[] firstSample, int rows, boolean fast) {
+    return create(cfg, Architecture.TOPK, firstSample, rows, fast);
+  }
+
+  static SaeTrainer create(SaeConfig cfg, Architecture arch, float[] firstSample, int rows, boolean fast) {
+    arch.validate(cfg.dSae(), cfg.k());
     int d = cfg.dIn();
     if (rows < 1) {
       throw new IllegalArgumentException("rows must be >= 1 (got " + rows + ")");
@@ -125,11 +150,37 @@ public final class SaeTrainer implements AutoCloseable {
     DecoderRows.reference(st.wDec, cfg.dSae(), d);
     System.arraycopy(st.wDec, 0, st.wEnc, 0, st.wDec.length);
     st.nextResampleAt = cfg.resampleEveryTokens();
-    return new SaeTrainer(cfg, st, rng.state(), fast);
+    return new SaeTrainer(cfg, arch, st, rng.state(), fast);
   }
 
   public SaeConfig config() {
     return cfg;
+  }
+
+  public Architecture architecture() {
+    return arch;
+  }
+
+  /**
+   * BatchTopK figures: the inference threshold (original units, NaN for TopK), rows so far whose every one of
+   * the k' candidates was kept (they may have needed more), and rows trained.
+   */
+  public SelectionStats selectionStats() {
+    if (selection == null) {
+      return new SelectionStats(Double.NaN, 0, 0, 0, slots);
+    }
+    return new SelectionStats(selection.threshold() / s.inputScale, selection.saturatedRows(), selection.rowsSeen(),
+        selection.lastSaturated(), slots);
+  }
+
+  /**
+   * @param threshold      BatchTopK inference threshold in original units (NaN for TopK)
+   * @param saturatedRows  rows, over all steps, that kept all their {@code slots} candidates
+   * @param rows           rows trained with batch selection
+   * @param lastSaturated  saturated rows of the last step
+   * @param slots          code slots per row (k, or the BatchTopK candidates k')
+   */
+  public record SelectionStats(double threshold, long saturatedRows, long rows, int lastSaturated, int slots) {
   }
 
   public long tokensSeen() {
@@ -163,8 +214,8 @@ public final class SaeTrainer implements AutoCloseable {
     gOut = new float[rows * d];
     hOut = new float[rows * d];
     sqErr = new float[rows];
-    idx = new int[rows * cfg.k()];
-    val = new float[rows * cfg.k()];
+    idx = new int[rows * slots];
+    val = new float[rows * slots];
     auxIdx = new int[rows * kA];
     auxVal = new float[rows * kA];
   }
@@ -211,20 +262,25 @@ public final class SaeTrainer implements AutoCloseable {
         TopKEncoder.upload(s.wEnc, wEncNative);
         wEncDirty = false;
       }
-      encoder.encode(xc, rows, wEncNative, s.bEnc, k, idx, val, dead, deadCount, kAux, auxIdx, auxVal, nanos);
+      encoder.encode(xc, rows, wEncNative, s.bEnc, slots, idx, val, dead, deadCount, kAux, auxIdx, auxVal, nanos);
     } else {
       long a = System.nanoTime();
-      TopKEncoder.reference(xc, rows, s.wEnc, s.bEnc, d, n, k, idx, val, dead, deadCount, kAux, auxIdx, auxVal);
+      TopKEncoder.reference(xc, rows, s.wEnc, s.bEnc, d, n, slots, idx, val, dead, deadCount, kAux, auxIdx, auxVal);
       nanos[0] = System.nanoTime() - a;
+    }
+    if (selection != null) {
+      long a = System.nanoTime();
+      selection.select(rows, slots, k, val);
+      nanos[1] += System.nanoTime() - a;
     }
     long t1 = System.nanoTime();
     double encodeMs = (t1 - t0 - nanos[1]) / 1e6;
     double topkMs = nanos[1] / 1e6;
     // ---- decode, FVU, AuxK
     if (fast) {
-      SparseDecoder.decode(rows, d, k, idx, val, s.wDec, s.bPre, xhat);
+      SparseDecoder.decode(rows, d, slots, idx, val, s.wDec, s.bPre, xhat);
     } else {
-      SparseDecoder.reference(rows, d, n, k, idx, val, s.wDec, s.bPre, xhat);
+      SparseDecoder.reference(rows, d, n, slots, idx, val, s.wDec, s.bPre, xhat);
     }
     double sse = 0;
     for (int r = 0; r < rows; r++) {
@@ -255,7 +311,9 @@ public final class SaeTrainer implements AutoCloseable {
     } else {
       kAux = 0;
     }
-    double loss = fvu + cfg.auxKCoeff() * aux;
+    double recon = matryoshka == null ? fvu
+        : matryoshka.loss(rows, d, slots, idx, val, s.wDec, resid, totalVariance, null);
+    double loss = recon + cfg.auxKCoeff() * aux;
     long t2 = System.nanoTime();
     double decodeMs = (t2 - t1) / 1e6;
     if (!Double.isFinite(loss)) {
@@ -274,10 +332,14 @@ public final class SaeTrainer implements AutoCloseable {
       }
       h = hOut;
     }
-    if (fast) {
-      backward.backward(rows, d, n, k, xc, idx, val, gOut, kAux, auxIdx, auxVal, h, s.wEnc, s.wDec, grads);
+    if (matryoshka != null) {
+      matryoshka.backward(rows, d, n, slots, xc, idx, val, resid, totalVariance, kAux, auxIdx, auxVal, h, s.wEnc,
+          s.wDec, grads);
+    } else if (fast) {
+      backward.backward(rows, d, n, slots, xc, idx, val, gOut, kAux, auxIdx, auxVal, h, s.wEnc, s.wDec, grads);
     } else {
-      SparseBackward.reference(rows, d, n, k, xc, idx, val, gOut, kAux, auxIdx, auxVal, h, s.wEnc, s.wDec, grads);
+      SparseBackward.reference(rows, d, n, slots, xc, idx, val, gOut, kAux, auxIdx, auxVal, h, s.wEnc, s.wDec,
+          grads);
     }
     double gradNorm = grads.norm();
     if (gradientObserver != null) {
@@ -299,7 +361,7 @@ public final class SaeTrainer implements AutoCloseable {
       lr = (float) (lr * ((double) t / cfg.warmupSteps()));
     }
     if (fast) {
-      Adam.step(s.wEnc, grads.wEnc, s.mWEnc, s.vWEnc, n * d, lr, t);
+      Adam.step(s.wEnc, grads.wEnc, s.mWEnc, s.vWEnc, n * d, lr, t, wEncMirror); // also updates wEncNative
       Adam.step(s.wDec, grads.wDec, s.mWDec, s.vWDec, n * d, lr, t);
       Adam.step(s.bEnc, grads.bEnc, s.mBEnc, s.vBEnc, n, lr, t);
       Adam.step(s.bPre, grads.bPre, s.mBPre, s.vBPre, d, lr, t);
@@ -312,13 +374,16 @@ public final class SaeTrainer implements AutoCloseable {
       DecoderRows.reference(s.wDec, n, d);
     }
     grads.clear();
-    wEncDirty = true;
+    wEncDirty = !fast;
     s.step = t;
     s.tokensSeen += rows;
     // ---- firing statistics, clocks, resampling
     java.util.Arrays.fill(fireCount, 0);
     long firing = 0;
-    for (int e = 0; e < rows * k; e++) {
+    if (selection != null) {
+      selection.stepDone(rows);
+    }
+    for (int e = 0; e < rows * slots; e++) {
       if (val[e] > 0f) {
         fireCount[idx[e]]++;
         firing++;
@@ -342,6 +407,7 @@ public final class SaeTrainer implements AutoCloseable {
         deadMask[i] = s.tokensSinceFired[i] >= cfg.deadTokensThreshold();
       }
       resampled = DeadLatentResampler.resample(xc, sqErr, rows, deadMask, s, rng);
+      wEncDirty = true; // the resampler rewrites encoder rows in s.wEnc only
       s.resampleTimes++;
       s.nextResampleAt += cfg.resampleEveryTokens();
       s.resampledLatents += resampled;
@@ -398,7 +464,12 @@ public final class SaeTrainer implements AutoCloseable {
     for (int q = 0; q < d; q++) {
       bDec[q] = s.bPre[q] * inv;
     }
-    return new Sae(d, n, cfg.k(), s.wEnc.clone(), bEnc, s.wDec.clone(), bDec, fast);
+    float[] threshold = null;
+    if (selection != null) {
+      threshold = new float[n];
+      java.util.Arrays.fill(threshold, selection.threshold() * inv);
+    }
+    return new Sae(d, n, slots, s.wEnc.clone(), bEnc, s.wDec.clone(), bDec, threshold, fast);
   }
 
   /** Raw internal state, for tests (same object, do not modify). */
@@ -441,8 +512,14 @@ public final class SaeTrainer implements AutoCloseable {
         .metadata("resampled_latents", Long.toString(s.resampledLatents))
         .metadata("resample_times", Integer.toString(s.resampleTimes))
         .metadata("next_resample_at", Long.toString(s.nextResampleAt))
+        .metadata("architecture", SaeFormats.JSON.writeValueAsString(arch))
+        .metadata("threshold_bits", Integer.toString(selection == null ? 0 : Float.floatToRawIntBits(selection.threshold())))
+        .metadata("threshold_updates", Long.toString(selection == null ? 0 : selection.updates()))
+        .metadata("saturated_rows", Long.toString(selection == null ? 0 : selection.saturatedRows()))
+        .metadata("selection_rows", Long.toString(selection == null ? 0 : selection.rowsSeen()))
         .write(dir.resolve(STATE_FILE));
-    SaeFormats.saveSaeLens(snapshot(), dir, modelName, hookName, meta);
+    SaeFormats.saveSaeLens(snapshot(), dir, modelName, hookName, meta,
+        Map.of("training_architecture", arch.kind().cliName()));
   }
 
   /** Resumes a trainer saved by {@link #save}: the next steps are bit-identical to an uninterrupted run. */
@@ -474,10 +551,19 @@ public final class SaeTrainer implements AutoCloseable {
       throw new CheckpointException(cfgFile, "livesae.step " + cfgStep + " does not match " + STATE_FILE
           + " step " + step + " (files from different saves)");
     }
+    Architecture arch = Architecture.TOPK;
+    if (m.containsKey("architecture")) {
+      try {
+        arch = SaeFormats.JSON.readValue(m.get("architecture"), Architecture.class);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new CheckpointException(stateFile, "bad architecture metadata: " + e.getMessage(), e);
+      }
+    }
+    int slots = arch.slots(cfg.k(), cfg.dSae());
     Sae sae = SaeFormats.loadSaeLens(dir, fast);
-    if (sae.dIn() != cfg.dIn() || sae.dSae() != cfg.dSae() || sae.k() != cfg.k()) {
+    if (sae.dIn() != cfg.dIn() || sae.dSae() != cfg.dSae() || sae.k() != slots) {
       throw new CheckpointException(cfgFile, "shape d_in=" + sae.dIn() + " d_sae=" + sae.dSae() + " k=" + sae.k()
-          + " does not match trainer config dIn=" + cfg.dIn() + " dSae=" + cfg.dSae() + " k=" + cfg.k());
+          + " does not match trainer config dIn=" + cfg.dIn() + " dSae=" + cfg.dSae() + " code slots=" + slots);
     }
     int n = cfg.dSae();
     int d = cfg.dIn();
@@ -504,7 +590,13 @@ public final class SaeTrainer implements AutoCloseable {
     s.resampledLatents = parseLong(stateFile, m, "resampled_latents");
     s.resampleTimes = (int) parseLong(stateFile, m, "resample_times");
     s.nextResampleAt = parseLong(stateFile, m, "next_resample_at");
-    return new SaeTrainer(cfg, s, parseLong(stateFile, m, "rng_state"), fast);
+    SaeTrainer t = new SaeTrainer(cfg, arch, s, parseLong(stateFile, m, "rng_state"), fast);
+    if (t.selection != null) {
+      t.selection.restore(Float.intBitsToFloat((int) parseLong(stateFile, m, "threshold_bits")),
+          parseLong(stateFile, m, "threshold_updates"), parseLong(stateFile, m, "saturated_rows"),
+          parseLong(stateFile, m, "selection_rows"));
+    }
+    return t;
   }
 
   private static long parseLong(Path file, Map<String, String> m, String key) throws CheckpointException {

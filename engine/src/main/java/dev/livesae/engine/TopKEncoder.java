@@ -1,5 +1,6 @@
 package dev.livesae.engine;
 
+import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import org.bytedeco.javacpp.FloatPointer;
@@ -12,7 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * W_enc: (n, d) one row per latent, then ReLU and top-k per row; optionally also the top-kAux values among
  * a list of dead latents (for AuxK).
  * <p>Fast path: {@code Nd4j.gemm} over blocks of rows into preallocated native buffers (never a full (B, n)
- * matrix), then {@link TopKSelect} per row on two threads. {@link #reference} is plain Java loops + full sort.
+ * matrix), then per row on two threads: copy the row out of native memory, {@link TopKSelect}.
+ * {@link #reference} is plain Java loops + full sort.
  * Not thread-safe: one instance per thread (an {@link Sae} creates one per call).
  */
 final class TopKEncoder implements AutoCloseable {
@@ -20,15 +22,26 @@ final class TopKEncoder implements AutoCloseable {
   private final int n;
   private final int blockRows;
   private final Map<Integer, Block> blocks = new HashMap<>();
-  private float[] preHost;
+  /** Per worker thread: a selector (grown when k or kAux grows) and one row of pre-activations. */
+  private final ThreadLocal<Work> work = ThreadLocal.withInitial(Work::new);
 
-  private record Block(INDArray x, INDArray pre, FloatPointer xPtr, FloatPointer prePtr) {
+  private static final class Work {
+    TopKSelect sel;
+    float[] row = new float[0];
+  }
+
+  private record Block(INDArray x, INDArray pre, FloatPointer xPtr, FloatBuffer preBuf) {
   }
 
   TopKEncoder(int d, int n) {
     this.d = d;
     this.n = n;
-    this.blockRows = Math.max(16, Math.min(512, (1 << 23) / n));
+    this.blockRows = blockRows(n);
+  }
+
+  /** Rows per gemm tile: a (tile, n) fp32 output of about 32 MB, 16 to 512 rows. */
+  static int blockRows(int n) {
+    return Math.max(16, Math.min(512, (1 << 23) / n));
   }
 
   /** A native (n, d) matrix holding the encoder rows. */
@@ -36,6 +49,11 @@ final class TopKEncoder implements AutoCloseable {
     INDArray w = Nd4j.create(DataType.FLOAT, n, d);
     upload(wEncRows, w);
     return w;
+  }
+
+  /** The native matrix's storage, for writers that keep it current themselves (see Adam's mirror). */
+  static FloatBuffer buffer(INDArray w) {
+    return w.data().asNioFloat();
   }
 
   /** Copies the encoder rows (n, d) into an existing native matrix; call after every update. */
@@ -47,8 +65,7 @@ final class TopKEncoder implements AutoCloseable {
     return blocks.computeIfAbsent(rows, r -> {
       INDArray x = Nd4j.create(DataType.FLOAT, r, d);
       INDArray pre = Nd4j.create(DataType.FLOAT, r, n);
-      return new Block(x, pre, new FloatPointer(x.data().addressPointer()),
-          new FloatPointer(pre.data().addressPointer()));
+      return new Block(x, pre, new FloatPointer(x.data().addressPointer()), pre.data().asNioFloat());
     });
   }
 
@@ -59,38 +76,47 @@ final class TopKEncoder implements AutoCloseable {
    * @param val       out: (rows, k) values, ReLU'd
    * @param dead      ascending dead latents for AuxK, or null
    * @param kAux      number of AuxK latents per row (ignored if dead is null)
-   * @param nanos     out: nanos[0] += time in gemm and copies, nanos[1] += time in selection
+   * @param nanos     out: nanos[0] += time in the input copy and gemm, nanos[1] += time in copying the
+   *                  pre-activations out of native memory and selecting
    */
   void encode(float[] xc, int rows, INDArray wEnc, float[] bEnc, int k, int[] idx, float[] val,
               int[] dead, int deadCount, int kAux, int[] auxIdx, float[] auxVal, long[] nanos) {
-    if (preHost == null || preHost.length < blockRows * n) {
-      preHost = new float[Math.min(rows, blockRows) * n];
-    }
     for (int r0 = 0; r0 < rows; r0 += blockRows) {
       int br = Math.min(blockRows, rows - r0);
-      if (preHost.length < br * n) {
-        preHost = new float[br * n];
-      }
       long t0 = System.nanoTime();
       Block b = block(br);
       b.xPtr.position(0).put(xc, r0 * d, br * d);
       Nd4j.gemm(b.x, wEnc, b.pre, false, true, 1.0, 0.0);
-      b.prePtr.position(0).get(preHost, 0, br * n);
       long t1 = System.nanoTime();
       final int base = r0;
-      final float[] pre = preHost;
+      final FloatBuffer pre = b.preBuf;
+      // each thread copies its rows out of native memory one at a time (absolute bulk gets, no shared position)
+      // and selects while the row is in cache: no (tile, n) heap copy, and the copy runs on both threads
       Parallel.forChunks(br, 8, (c, from, to) -> {
-        TopKSelect sel = new TopKSelect(Math.max(k, dead == null ? 1 : kAux));
+        Work w = work(Math.max(k, dead == null ? 1 : kAux));
+        float[] row = w.row;
         for (int r = from; r < to; r++) {
-          sel.selectAll(pre, r * n, bEnc, n, k, idx, val, (base + r) * k);
+          pre.get(r * n, row, 0, n);
+          w.sel.selectAll(row, 0, bEnc, n, k, idx, val, (base + r) * k);
           if (dead != null) {
-            sel.selectAmong(pre, r * n, bEnc, dead, deadCount, kAux, auxIdx, auxVal, (base + r) * kAux);
+            w.sel.selectAmong(row, 0, bEnc, dead, deadCount, kAux, auxIdx, auxVal, (base + r) * kAux);
           }
         }
       });
       nanos[0] += t1 - t0;
       nanos[1] += System.nanoTime() - t1;
     }
+  }
+
+  private Work work(int capacity) {
+    Work w = work.get();
+    if (w.sel == null || w.sel.capacity() < capacity) {
+      w.sel = new TopKSelect(capacity);
+    }
+    if (w.row.length != n) {
+      w.row = new float[n];
+    }
+    return w;
   }
 
   /** Plain reference: dot products in a loop, full sort per row. Same outputs as {@link #encode}. */

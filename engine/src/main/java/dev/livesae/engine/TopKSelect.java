@@ -24,6 +24,10 @@ final class TopKSelect {
     hi = new int[capacity];
   }
 
+  int capacity() {
+    return hv.length;
+  }
+
   /**
    * Candidates are all latents 0..n-1 with value max(0, pre[preOff + i] + bias[i]).
    * Pass 1 (vectorisable): split the row into k chunks; the smallest chunk maximum t0 is a lower bound of the

@@ -51,4 +51,31 @@ class AdamTest {
       assertThat((double) p1[i]).isCloseTo(pd[i], within(2e-6));
     }
   }
+
+  @Test
+  void mirroredUpdateWritesTheSameParametersIntoTheMirror() {
+    Random rnd = new Random(11);
+    int len = 150_000; // several chunks, the last one partial
+    float[] p1 = new float[len];
+    float[] g = new float[len];
+    for (int i = 0; i < len; i++) {
+      p1[i] = (float) rnd.nextGaussian();
+      g[i] = (float) rnd.nextGaussian();
+    }
+    float[] p2 = p1.clone();
+    float[] m1 = new float[len];
+    float[] v1 = new float[len];
+    float[] m2 = new float[len];
+    float[] v2 = new float[len];
+    java.nio.FloatBuffer mirror = java.nio.ByteBuffer.allocateDirect(4 * len)
+        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+    for (int t = 1; t <= 3; t++) {
+      Adam.step(p1, g, m1, v1, len, 1e-3f, t, mirror);
+      Adam.reference(p2, g, m2, v2, len, 1e-3f, t);
+    }
+    float[] seen = new float[len];
+    mirror.get(0, seen);
+    assertThat(Arrays.equals(p1, p2)).as("parameters bit-identical to the reference").isTrue();
+    assertThat(Arrays.equals(seen, p1)).as("mirror holds the parameters").isTrue();
+  }
 }

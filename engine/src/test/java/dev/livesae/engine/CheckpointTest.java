@@ -176,10 +176,14 @@ class CheckpointTest {
     assertThatThrownBy(() -> Sae.load(dir)).isInstanceOf(CheckpointException.class)
         .hasMessageContaining("sae_weights.safetensors").hasMessageContaining("sae.safetensors");
     randomSae(12, 40, 3, 1).save(dir, "m", "h");
-    String cfg = Files.readString(dir.resolve("cfg.json")).replace("\"architecture\" : \"topk\"",
-        "\"architecture\" : \"jumprelu\"");
-    Files.writeString(dir.resolve("cfg.json"), cfg);
-    assertThatThrownBy(() -> Sae.load(dir)).isInstanceOf(CheckpointException.class).hasMessageContaining("jumprelu");
+    String topk = Files.readString(dir.resolve("cfg.json"));
+    Files.writeString(dir.resolve("cfg.json"), topk.replace("\"architecture\" : \"topk\"", "\"architecture\" : \"gated\""));
+    assertThatThrownBy(() -> Sae.load(dir)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("architecture 'gated' is not supported (only topk and jumprelu)");
+    // a JumpReLU cfg.json needs the threshold tensor
+    Files.writeString(dir.resolve("cfg.json"), topk.replace("\"architecture\" : \"topk\"", "\"architecture\" : \"jumprelu\""));
+    assertThatThrownBy(() -> Sae.load(dir)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("missing tensor threshold");
   }
 
   @Test

@@ -73,7 +73,7 @@ final class CheckpointCoordinator {
             loop.writeInto(tmp, model, hookpoint);
             Path dict = tmp.resolve(DICTIONARY_DIR);
             Files.createDirectories(dict);
-            dictionary.sae().save(dict, model, hookpoint);
+            dictionary.sae().save(dict, model, hookpoint, dictionary.metadata());
             state.write(tmp);
         });
         last = dir;

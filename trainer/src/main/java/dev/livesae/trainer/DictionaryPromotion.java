@@ -32,6 +32,11 @@ final class DictionaryPromotion {
         return true;
     }
 
+    /** Replaces the current dictionary's export metadata (same version, same weights). */
+    void annotate(java.util.Map<String, Object> metadata) {
+        current = new Dictionary(current.saeId(), current.version(), current.sae(), metadata);
+    }
+
     /** The current dictionary, or null before the first batch of a new trainer. */
     Dictionary current() { return current; }
     long version() { return current == null ? 0 : current.version(); }

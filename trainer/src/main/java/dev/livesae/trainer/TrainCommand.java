@@ -24,11 +24,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import dev.livesae.engine.Architecture;
 import dev.livesae.wire.Topics;
 
 /** {@code sae train}: the online trainer service on the command line. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a TopK SAE online from an activation topic: shuffle buffer, atomic checkpoints with "
+        description = {"Train a TopK, BatchTopK or Matryoshka BatchTopK SAE online from an activation topic: shuffle buffer, atomic checkpoints with "
                 + "offsets (exactly-once model state), dead-letter topic, codes out, Prometheus metrics.",
                 "SIGTERM writes a final checkpoint. Restarting with the same --checkpoint-dir resumes exactly."})
 public final class TrainCommand implements Callable<Integer> {
@@ -153,6 +154,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-codes", description = "Do not publish codes (default: publish to codes.<model>.<hookpoint>).")
     boolean noCodes;
 
+    @Option(names = "--codes-sample", paramLabel = "N", defaultValue = "1",
+            description = "Publish the codes of one token in N (each record's rows r with r %% N equal to a phase "
+                    + "hashed from partition and offset); every published code is exact. 1 = every token; in [1, "
+                    + TrainerOptions.MAX_CODES_SAMPLE + "] (default: ${DEFAULT-VALUE}).")
+    int codesSample;
+
     @Option(names = "--max-batch-rows", paramLabel = "ROWS", defaultValue = "" + TrainerOptions.DEFAULT_MAX_BATCH_ROWS,
             description = "Records with more rows are dead-lettered as OVERSIZED (default: ${DEFAULT-VALUE}).")
     int maxBatchRows;
@@ -169,6 +176,27 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Commit the transaction of codes and dead letters this often; read_committed consumers see "
                     + "outputs after it. In [10, 30000] (default: ${DEFAULT-VALUE}).")
     long commitIntervalMs;
+
+    @Option(names = "--architecture", paramLabel = "topk|batchtopk|matryoshka-batchtopk", defaultValue = "topk",
+            description = "SAE architecture: topk (k per token), batchtopk (k x batch per batch, exported as JumpReLU "
+                    + "with a learned threshold), matryoshka-batchtopk (batchtopk with nested prefix losses) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String architecture;
+
+    @Option(names = "--matryoshka-prefixes", paramLabel = "N,N,...",
+            description = "Inner prefix sizes of a matryoshka-batchtopk dictionary, ascending, each < d_sae; the whole "
+                    + "dictionary is the last prefix (default: d_sae/64,d_sae/16,d_sae/4).")
+    String matryoshkaPrefixes;
+
+    @Option(names = "--eval-rows", paramLabel = "ROWS", defaultValue = "" + TrainerOptions.DEFAULT_EVAL_ROWS,
+            description = "Held-out rows (not yet trained, from the shuffle buffer) on which the SAEBench core metrics "
+                    + "are computed at each promotion; 0 = off (default: ${DEFAULT-VALUE}).")
+    int evalRows;
+
+    @Option(names = "--eval-cosine-latents", paramLabel = "N", defaultValue = "" + TrainerOptions.DEFAULT_EVAL_COSINE_LATENTS,
+            description = "Latents (evenly spaced) whose max cosine to any other encoder/decoder row is averaged at "
+                    + "each promotion; all when d_sae <= N; 0 = skip (default: ${DEFAULT-VALUE}).")
+    int evalCosineLatents;
 
     /** Validated options; a bad flag becomes a picocli ParameterException naming it. */
     TrainerOptions options() {
@@ -195,9 +223,12 @@ public final class TrainCommand implements Callable<Integer> {
                     .metricsPort(metricsPort).metricsHost(metricsHost)
                     .dictionaryVersion(dictionaryVersion).maxTokens(maxTokens).groupId(groupId).seed(seed).lr(lr)
                     .warmupSteps(warmupSteps).deadTokens(deadTokens)
-                    .saeId(saeId).emitCodes(!noCodes).maxBatchRows(maxBatchRows)
+                    .saeId(saeId).emitCodes(!noCodes).codesSample(codesSample).maxBatchRows(maxBatchRows)
                     .progressEvery(Duration.ofSeconds(progressEverySeconds)).start(StartPosition.parse(start))
-                    .commitInterval(Duration.ofMillis(commitIntervalMs));
+                    .commitInterval(Duration.ofMillis(commitIntervalMs))
+                    .architecture(Architecture.Kind.parse(architecture))
+                    .matryoshkaPrefixes(Architecture.parsePrefixes(matryoshkaPrefixes))
+                    .evalRows(evalRows).evalCosineLatents(evalCosineLatents);
             if (encodeOnly) {
                 if (sae == null) {
                     throw new IllegalArgumentException("--encode-only needs --sae DIR");

@@ -10,8 +10,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+
+import dev.livesae.engine.eval.CoreMetrics;
 
 /**
  * The trainer's meters (names from the team brief), tagged {@code hookpoint} and {@code sae_id}. The trainer
@@ -36,6 +39,34 @@ public final class TrainerMetrics implements MeterBinder {
     private Counter codeBatches;
     private Timer stepDuration;
     private final List<Meter> meters = new ArrayList<>();
+    private volatile CoreMetrics.Result core;
+    private volatile double coreSeconds = Double.NaN;
+
+    /**
+     * The core-metric gauges: SAEBench name, Micrometer name, base unit (null = none), description. Docs list
+     * each with its formula (docs/trainer.md, core metrics).
+     */
+    static final String[][] CORE = {
+        {"explained_variance", "livesae.trainer.core.explained.variance", "ratio", "1 - mean ||x - xhat||^2 / sum_j Var(x_j), i.e. 1 - FVU"},
+        {"mse", "livesae.trainer.core.mse", null, "Mean over rows and dimensions of (x - xhat)^2"},
+        {"cossim", "livesae.trainer.core.cossim", null, "Mean over rows of cos(x, xhat)"},
+        {"l2_norm_in", "livesae.trainer.core.l2.norm.in", null, "Mean ||x||"},
+        {"l2_norm_out", "livesae.trainer.core.l2.norm.out", null, "Mean ||xhat||"},
+        {"l2_ratio", "livesae.trainer.core.l2.ratio", null, "Mean over rows of ||xhat|| / ||x||"},
+        {"relative_reconstruction_bias", "livesae.trainer.core.relative.reconstruction.bias", null,
+            "mean ||xhat||^2 / mean <x, xhat> (1 = unbiased, below 1 = shrinkage)"},
+        {"l0", "livesae.trainer.core.l0", "latents", "Mean number of firing latents per held-out row"},
+        {"l1", "livesae.trainer.core.l1", null, "Mean sum of the code values per held-out row"},
+        {"frac_alive", "livesae.trainer.core.frac.alive", "ratio", "Fraction of latents firing on at least one held-out row"},
+        {"freq_over_1_percent", "livesae.trainer.core.freq.over.1.percent", "ratio",
+            "Fraction of latents firing on more than 1% of held-out rows"},
+        {"freq_over_10_percent", "livesae.trainer.core.freq.over.10.percent", "ratio",
+            "Fraction of latents firing on more than 10% of held-out rows"},
+        {"average_max_encoder_cosine_sim", "livesae.trainer.core.average.max.encoder.cosine.sim", null,
+            "Mean over (sampled) latents of the largest cosine between its encoder row and any other"},
+        {"average_max_decoder_cosine_sim", "livesae.trainer.core.average.max.decoder.cosine.sim", null,
+            "Mean over (sampled) latents of the largest cosine between its decoder row and any other"},
+    };
 
     public TrainerMetrics(String hookpoint, String saeId) {
         this.tags = Tags.of("hookpoint", hookpoint, "sae_id", saeId);
@@ -71,6 +102,28 @@ public final class TrainerMetrics implements MeterBinder {
                 .description("Records skipped by --catch-up latest because the lag passed --max-lag").register(r));
         codeBatches = keep(Counter.builder("livesae.trainer.codes").baseUnit("batches").tags(tags)
                 .description("CodeBatch records published to the codes topic").register(r));
+        for (String[] c : CORE) {
+            String name = c[0];
+            keep(Gauge.builder(c[1], this, m -> m.coreValue(name)).baseUnit(c[2]).tags(tags)
+                    .description("SAEBench core metric " + name + " of the promoted dictionary on held-out rows: " + c[3])
+                    .register(r));
+        }
+        keep(Gauge.builder("livesae.trainer.core.eval.rows", this, m -> m.core == null ? Double.NaN : m.core.rows())
+                .baseUnit("rows").tags(tags)
+                .description("Held-out rows the last core metrics were computed on").register(r));
+        keep(TimeGauge.builder("livesae.trainer.core.eval.duration", this, TimeUnit.SECONDS, m -> m.coreSeconds)
+                .tags(tags).description("Wall time of the last core-metrics evaluation at a promotion").register(r));
+    }
+
+    private double coreValue(String name) {
+        CoreMetrics.Result c = core;
+        return c == null ? Double.NaN : c.asMap().get(name);
+    }
+
+    /** The core metrics of a newly promoted dictionary and the seconds they took. */
+    public void core(CoreMetrics.Result result, double seconds) {
+        this.core = result;
+        this.coreSeconds = seconds;
     }
 
     private <M extends Meter> M keep(M meter) {

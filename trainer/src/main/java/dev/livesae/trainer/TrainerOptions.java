@@ -7,6 +7,7 @@ import java.util.Map;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import dev.livesae.engine.Architecture;
 import dev.livesae.engine.SaeConfig;
 
 /**
@@ -33,6 +34,9 @@ import dev.livesae.engine.SaeConfig;
  * @param deadTokens       a latent that has not fired in this many tokens is dead (AuxK, dead fraction);
  *                         0 = engine default (10M)
  * @param saeId            id written into every CodeBatch, or null to derive one
+ * @param codesSample      publish the codes of one token in this many (1 = every token): per record, the rows
+ *                         {@code r} with {@code r % codesSample == phase}, the phase a hash of partition and offset
+ *                         (docs/trainer.md, "Sampled codes")
  * @param maxBatchRows     records with more rows are dead-lettered as OVERSIZED
  * @param sae              encode-only: the frozen SAE directory (any format {@code Sae.load} accepts)
  * @param dictionaryVersion encode-only: the version stamped on codes
@@ -40,6 +44,13 @@ import dev.livesae.engine.SaeConfig;
  *                         see outputs after the commit); every checkpoint commits too
  * @param kafkaProperties  the user's Kafka client properties ({@code --kafka-config}, {@code --kafka-property}),
  *                         applied to every client the trainer creates
+ * @param architecture     {@code --architecture}: topk, batchtopk or matryoshka-batchtopk
+ * @param matryoshkaPrefixes {@code --matryoshka-prefixes}: inner prefix sizes of a Matryoshka dictionary
+ *                         (empty = n/64, n/16, n/4)
+ * @param evalRows         {@code --eval-rows}: held-out rows (the shuffle buffer's untrained rows) the core
+ *                         metrics are computed on at each promotion; 0 turns the evaluation off
+ * @param evalCosineLatents {@code --eval-cosine-latents}: latents whose max encoder/decoder cosine is computed at
+ *                         each promotion (evenly spaced; all when d_sae is at most this; 0 = skip the two metrics)
  */
 public record TrainerOptions(
         String bootstrap,
@@ -70,11 +81,16 @@ public record TrainerOptions(
         long deadTokens,
         String saeId,
         boolean emitCodes,
+        int codesSample,
         int maxBatchRows,
         Duration progressEvery,
         StartPosition start,
         Map<String, String> kafkaProperties,
-        Duration commitInterval) {
+        Duration commitInterval,
+        Architecture.Kind architecture,
+        int[] matryoshkaPrefixes,
+        int evalRows,
+        int evalCosineLatents) {
 
     public static final double DEFAULT_EXPANSION = 8;
     public static final int DEFAULT_K = 32;
@@ -88,7 +104,12 @@ public record TrainerOptions(
     public static final long DEFAULT_SEED = 42;
     public static final int DEFAULT_MAX_BATCH_ROWS = 65536;
     public static final Duration DEFAULT_PROGRESS_EVERY = Duration.ofSeconds(5);
+    /** One code per this many tokens at most: beyond it a record of a few thousand rows publishes almost nothing. */
+    public static final int MAX_CODES_SAMPLE = 1024;
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofSeconds(1);
+    public static final int DEFAULT_EVAL_ROWS = 4096;
+    /** A 2·4096·24576·768 gemm per matrix at the bench shape, about 0.5 s (docs/trainer.md, core metrics). */
+    public static final int DEFAULT_EVAL_COSINE_LATENTS = 4096;
     /** Below the transaction timeout with room for a slow step and the commit itself. */
     public static final Duration MAX_COMMIT_INTERVAL = Duration.ofSeconds(30);
 
@@ -181,12 +202,40 @@ public record TrainerOptions(
         if (progressEvery.isNegative() || progressEvery.isZero()) {
             throw new IllegalArgumentException("--progress-every-seconds must be > 0 (got " + progressEvery.toSeconds() + ")");
         }
+        if (codesSample < 1 || codesSample > MAX_CODES_SAMPLE) {
+            throw new IllegalArgumentException("--codes-sample must be in [1, " + MAX_CODES_SAMPLE + "] (got "
+                    + codesSample + ")");
+        }
         requireSet(start, "--start");
         requireSet(commitInterval, "--commit-interval-ms");
         if (commitInterval.toMillis() < 10 || commitInterval.compareTo(MAX_COMMIT_INTERVAL) > 0) {
             throw new IllegalArgumentException("--commit-interval-ms must be in [10, " + MAX_COMMIT_INTERVAL.toMillis()
                     + "] (got " + commitInterval.toMillis() + ")");
         }
+        requireSet(architecture, "--architecture");
+        matryoshkaPrefixes = matryoshkaPrefixes == null ? new int[0] : matryoshkaPrefixes.clone();
+        Architecture arch = new Architecture(architecture, Architecture.DEFAULT_CANDIDATE_MULTIPLE,
+                Architecture.DEFAULT_THRESHOLD_RATE, matryoshkaPrefixes); // names the flags on bad values
+        if (dSae > 0) {
+            arch.validate(dSae, k);
+        }
+        if (evalRows < 0 || evalRows > 1 << 20) {
+            throw new IllegalArgumentException("--eval-rows must be in [0, 1048576] (got " + evalRows + ")");
+        }
+        if (evalCosineLatents < 0) {
+            throw new IllegalArgumentException("--eval-cosine-latents must be >= 0 (got " + evalCosineLatents + ")");
+        }
+    }
+
+    /** The architecture with its prefixes (candidates and threshold rate at the engine's defaults). */
+    public Architecture arch() {
+        return new Architecture(architecture, Architecture.DEFAULT_CANDIDATE_MULTIPLE,
+                Architecture.DEFAULT_THRESHOLD_RATE, matryoshkaPrefixes);
+    }
+
+    @Override
+    public int[] matryoshkaPrefixes() {
+        return matryoshkaPrefixes.clone();
     }
 
     private static void requireSet(Object o, String flag) {
@@ -207,6 +256,7 @@ public record TrainerOptions(
         if (k > n) {
             throw new IllegalArgumentException("--k must be <= d_sae " + n + " (got " + k + ")");
         }
+        arch().validate(n, k);
         return n;
     }
 
@@ -257,11 +307,16 @@ public record TrainerOptions(
         private long deadTokens;
         private String saeId;
         private boolean emitCodes = true;
+        private int codesSample = 1;
         private int maxBatchRows = DEFAULT_MAX_BATCH_ROWS;
         private Duration progressEvery = DEFAULT_PROGRESS_EVERY;
         private StartPosition start = StartPosition.EARLIEST;
         private Duration commitInterval = DEFAULT_COMMIT_INTERVAL;
         private Map<String, String> kafkaProperties = Map.of();
+        private Architecture.Kind architecture = Architecture.Kind.TOPK;
+        private int[] matryoshkaPrefixes = new int[0];
+        private int evalRows = DEFAULT_EVAL_ROWS;
+        private int evalCosineLatents = DEFAULT_EVAL_COSINE_LATENTS;
 
         private Builder(String bootstrap, String topic) {
             this.bootstrap = bootstrap;
@@ -293,17 +348,23 @@ public record TrainerOptions(
         public Builder deadTokens(long v) { deadTokens = v; return this; }
         public Builder saeId(String v) { saeId = v; return this; }
         public Builder emitCodes(boolean v) { emitCodes = v; return this; }
+        public Builder codesSample(int v) { codesSample = v; return this; }
         public Builder maxBatchRows(int v) { maxBatchRows = v; return this; }
         public Builder progressEvery(Duration v) { progressEvery = v; return this; }
         public Builder start(StartPosition v) { start = v; return this; }
         public Builder commitInterval(Duration v) { commitInterval = v; return this; }
         public Builder kafkaProperties(Map<String, String> v) { kafkaProperties = v; return this; }
+        public Builder architecture(Architecture.Kind v) { architecture = v; return this; }
+        public Builder matryoshkaPrefixes(int... v) { matryoshkaPrefixes = v; return this; }
+        public Builder evalRows(int v) { evalRows = v; return this; }
+        public Builder evalCosineLatents(int v) { evalCosineLatents = v; return this; }
 
         public TrainerOptions build() {
             return new TrainerOptions(bootstrap, topic, model, hookpoint, checkpointDir, dSae, expansion, k, batch,
                     shuffleBuffer, checkpointEveryTokens, checkpointEvery, promoteEvery, catchUp, maxLag, metricsPort,
                     metricsHost, encodeOnly, sae, dictionaryVersion, maxTokens, groupId, seed, lr, warmupSteps, deadTokens, saeId, emitCodes,
-                    maxBatchRows, progressEvery, start, kafkaProperties, commitInterval);
+                    codesSample, maxBatchRows, progressEvery, start, kafkaProperties, commitInterval, architecture,
+                    matryoshkaPrefixes, evalRows, evalCosineLatents);
         }
     }
 }

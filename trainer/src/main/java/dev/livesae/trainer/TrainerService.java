@@ -110,6 +110,9 @@ public final class TrainerService implements AutoCloseable {
     private TrainerMetrics metrics;
     private List<String> metricsTags = List.of();
     private final AtomicLong codeBatches = new AtomicLong();
+    private final CodeSample codesSample;
+    private DictionaryEvaluation evaluation;
+    private volatile DictionaryEvaluation.Evaluation lastEvaluation;
 
     /** A service with its own Prometheus registry (served on {@code --metrics-port} if set). */
     public TrainerService(TrainerOptions opts) {
@@ -137,6 +140,7 @@ public final class TrainerService implements AutoCloseable {
                     + registry.getClass().getSimpleName() + ")");
         }
         this.opts = opts;
+        this.codesSample = new CodeSample(opts.codesSample());
         this.registry = registry;
         this.clients = new TrainerClients(opts, topicSettings);
         this.progress = new ProgressReporter(opts.progressEvery());
@@ -150,6 +154,15 @@ public final class TrainerService implements AutoCloseable {
 
     /** Registers a listener called on the training thread with every progress snapshot. */
     public void onProgress(Consumer<TrainerProgress> listener) { progress.listen(listener); }
+
+    /**
+     * SAEBench's core metrics of the latest promoted dictionary on held-out rows (docs/trainer.md), once a
+     * promotion has evaluated one; any thread.
+     */
+    public Optional<dev.livesae.engine.eval.CoreMetrics.Result> coreMetrics() {
+        DictionaryEvaluation.Evaluation e = lastEvaluation;
+        return e == null ? Optional.empty() : Optional.of(e.result());
+    }
 
     /** The checkpoint directory written last by this service, if any. */
     public Optional<Path> lastCheckpoint() {
@@ -267,6 +280,7 @@ public final class TrainerService implements AutoCloseable {
             closeables.add(bind(new KafkaClientMetrics(consumer)));
             cursor = new PartitionCursor(consumer, opts);
             promotion = new DictionaryPromotion(opts.promoteEvery());
+            evaluation = new DictionaryEvaluation(opts.evalRows(), opts.evalCosineLatents());
             checkpoints = new CheckpointCoordinator(opts.encodeOnly() ? null : new CheckpointStore(opts.checkpointDir()), opts);
 
             if (!opts.encodeOnly()) {
@@ -280,8 +294,9 @@ public final class TrainerService implements AutoCloseable {
                 promotion.set(new Dictionary(id, opts.dictionaryVersion(), frozen), 0);
                 saeId = id;
                 dIn = frozen.dIn();
-                log.info("encode-only with frozen SAE {} (d_in={}, d_sae={}, k={}) as {} v{}", opts.sae(), frozen.dIn(),
-                        frozen.dSae(), frozen.k(), id, opts.dictionaryVersion());
+                log.info("encode-only with frozen {} SAE {} (d_in={}, d_sae={}, code slots={}) as {} v{}",
+                        frozen.architecture(), opts.sae(), frozen.dIn(), frozen.dSae(), frozen.k(), id,
+                        opts.dictionaryVersion());
             }
             bindMetrics(hookpoint != null ? hookpoint : opts.hookpoint(), saeId);
             for (RejectReason reason : RejectReason.values()) {
@@ -444,7 +459,10 @@ public final class TrainerService implements AutoCloseable {
             // keyed by SAE id (docs/wire-format.md): one SAE's codes share a partition, so a monitor task sees
             // every window of that SAE in order
             Dictionary dictionary = promotion.current();
-            encoder.submit(b, dictionary.saeId().getBytes(StandardCharsets.UTF_8), dictionary);
+            ActivationBatch sampled = codesSample.rows(b, rec.partition(), rec.offset());
+            if (sampled.rows() > 0) {
+                encoder.submit(sampled, dictionary.saeId().getBytes(StandardCharsets.UTF_8), dictionary);
+            }
         }
         if (loop != null) {
             progress.trainingStarted();
@@ -469,16 +487,19 @@ public final class TrainerService implements AutoCloseable {
             dIn = first.dIn();
             int dSae = opts.dSaeFor(dIn);
             saeId = opts.saeId() != null ? opts.saeId()
-                    : Topics.sanitize(hookpoint) + ".topk-" + dSae + "-k" + opts.k() + "-"
-                    + UUID.randomUUID().toString().substring(0, 8);
+                    : Topics.sanitize(hookpoint) + "." + opts.architecture().cliName() + "-" + dSae + "-k" + opts.k()
+                    + "-" + UUID.randomUUID().toString().substring(0, 8);
             SaeConfig cfg = opts.saeConfig(dIn);
-            loop = TrainingLoop.create(cfg, opts.batch(), opts.shuffleBuffer(), opts.seed() ^ 0x5DEECE66DL,
+            loop = TrainingLoop.create(cfg, opts.arch(), opts.batch(), opts.shuffleBuffer(), opts.seed() ^ 0x5DEECE66DL,
                     first.activations(), first.rows());
             loop.listener(this::afterStep);
             loop.skippedListener(this::deadLetterSkippedBatch);
             promotion.set(new Dictionary(saeId, 0, loop.trainer().snapshot()), 0);
-            log.info("new SAE {} for {}/{}: d_in={} d_sae={} k={} batch={} shuffle-buffer={} (dictionary v0 = the initialised SAE)",
-                    saeId, model, hookpoint, dIn, dSae, opts.k(), opts.batch(), opts.shuffleBuffer());
+            promotion.annotate(DictionaryEvaluation.metadata(promotion.current(), loop.trainer(), null, null,
+                    opts.topic(), cursor.offsets()));
+            log.info("new {} SAE {} for {}/{}: d_in={} d_sae={} k={} batch={} shuffle-buffer={} (dictionary v0 = the "
+                    + "initialised SAE)", loop.trainer().architecture(), saeId, model, hookpoint, dIn, dSae, opts.k(),
+                    opts.batch(), opts.shuffleBuffer());
             startOutputs();
             checkpoint("dictionary v0");
         } else {
@@ -557,15 +578,31 @@ public final class TrainerService implements AutoCloseable {
             return;
         }
         if (promotion.promoteIfDue(loop.trainer())) {
-            Dictionary d = promotion.current();
-            checkpoint("dictionary v" + d.version());
-            metrics.dictionaryVersion(d.version());
-            log.info("promoted dictionary v{} at {} trained tokens", d.version(), promotion.tokensAtPromotion());
+            promoted();
             return;
         }
         if (checkpoints.due(trainedTokens())) {
             checkpoint("periodic");
         }
+    }
+
+    /**
+     * A new dictionary version: its core metrics on held-out rows (gauges, log line, export metadata), then a
+     * checkpoint that exports it.
+     */
+    private void promoted() throws IOException, InterruptedException {
+        Dictionary d = promotion.current();
+        DictionaryEvaluation.Evaluation e = evaluation.evaluate(d.sae(), loop);
+        promotion.annotate(DictionaryEvaluation.metadata(d, loop.trainer(), loop.last(), e, opts.topic(),
+                cursor.offsets()));
+        if (e != null) {
+            lastEvaluation = e;
+            metrics.core(e.result(), e.seconds());
+        }
+        checkpoint("dictionary v" + d.version());
+        metrics.dictionaryVersion(d.version());
+        log.info("promoted dictionary v{} at {} trained tokens; {}", d.version(), promotion.tokensAtPromotion(),
+                e == null ? "no core metrics (--eval-rows 0 or no untrained rows)" : e.line());
     }
 
     // ------------------------------------------------------------------ checkpoints
@@ -625,8 +662,9 @@ public final class TrainerService implements AutoCloseable {
         hookpoint = s.hookpoint();
         saeId = s.saeId();
         dIn = s.dIn();
-        promotion.set(new Dictionary(saeId, s.dictionaryVersion(),
-                Sae.load(dir.resolve(CheckpointCoordinator.DICTIONARY_DIR))), s.dictionaryTokens());
+        Path dictionaryDir = dir.resolve(CheckpointCoordinator.DICTIONARY_DIR);
+        promotion.set(new Dictionary(saeId, s.dictionaryVersion(), Sae.load(dictionaryDir),
+                Sae.readMetadata(dictionaryDir)), s.dictionaryTokens());
         tokensConsumed = s.tokensConsumed();
         cursor.restore(s.offsets(), s.skippedRecords(), s.skippedRanges());
         rejected.putAll(s.rejected());

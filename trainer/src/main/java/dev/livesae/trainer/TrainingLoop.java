@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
+import dev.livesae.engine.Architecture;
 import dev.livesae.engine.SaeConfig;
 import dev.livesae.engine.SaeTrainer;
 import dev.livesae.engine.StepResult;
@@ -61,10 +62,16 @@ public final class TrainingLoop implements AutoCloseable {
      */
     public static TrainingLoop create(SaeConfig cfg, int batch, int shuffleBuffer, long shuffleSeed,
                                       float[] firstSample, int rows) {
+        return create(cfg, Architecture.TOPK, batch, shuffleBuffer, shuffleSeed, firstSample, rows);
+    }
+
+    /** As {@link #create(SaeConfig, int, int, long, float[], int)} with the given architecture. */
+    public static TrainingLoop create(SaeConfig cfg, Architecture arch, int batch, int shuffleBuffer, long shuffleSeed,
+                                      float[] firstSample, int rows) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be >= 1 (got " + batch + ")");
         }
-        SaeTrainer trainer = SaeTrainer.create(cfg, firstSample, rows);
+        SaeTrainer trainer = SaeTrainer.create(cfg, arch, firstSample, rows);
         return new TrainingLoop(trainer, new ShuffleBuffer(cfg.dIn(), shuffleBuffer, shuffleSeed),
                 new RowBlock(cfg.dIn(), batch), TokenLedger.EMPTY, TokenLedger.EMPTY, TokenLedger.EMPTY, 0);
     }
@@ -160,6 +167,26 @@ public final class TrainingLoop implements AutoCloseable {
             buffer.writeTo(out);
             minibatch.writeTo(out);
         }
+    }
+
+    /**
+     * Copies up to {@code max} rows that were consumed but not trained yet (the shuffle buffer in slot order, then
+     * the partial minibatch) into {@code out} ({@code [max, dIn]}) and returns how many. These are the held-out
+     * rows of the core metrics: no training step has seen them when the dictionary is evaluated. The buffer is
+     * part of the checkpoint, so the selection is the same after a restart.
+     */
+    public int untrainedRows(float[] out, int max) {
+        int d = buffer.dIn();
+        int[] n = {0};
+        buffer.forEachBuffered((src, off, seq, pos) -> {
+            if (n[0] < max) {
+                System.arraycopy(src, off, out, n[0]++ * d, d);
+            }
+        });
+        for (int i = 0; i < minibatch.size() && n[0] < max; i++) {
+            System.arraycopy(minibatch.data(), i * d, out, n[0]++ * d, d);
+        }
+        return n[0];
     }
 
     public SaeTrainer trainer() { return trainer; }

@@ -98,4 +98,57 @@ class EncodeOnlyTest {
         }
         assertThat(bySequence).isEmpty();
     }
+
+    @Test
+    void sampledCodesCoverOneTokenInNAndEqualTheExactEncodeOfThoseTokens(@TempDir Path tmp) throws Exception {
+        String hook = KafkaSupport.unique("sampled");
+        String topic = Topics.activations("synthetic", hook);
+        KAFKA.createTopic(topic, 1);
+        Synthetic data = new Synthetic("synthetic", hook, 9L);
+        Path saeDir = tmp.resolve("frozen-sae");
+        List<ActivationBatch> batches = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            batches.add(data.next(ROWS));
+        }
+        try (SaeTrainer t = SaeTrainer.create(TrainingLoopTest.config(5L), batches.get(0).activations(), ROWS)) {
+            t.snapshot().save(saeDir, "synthetic", hook);
+        }
+        Sae frozen = Sae.load(saeDir);
+        int every = 4;
+        try (BufferAllocator alloc = WireAllocator.root().newChildAllocator("sampled", 0, Long.MAX_VALUE);
+             ActivationBatchCodec codec = new ActivationBatchCodec(alloc);
+             KafkaProducer<byte[], byte[]> producer = KafkaSupport.producer(KAFKA.bootstrapServers())) {
+            for (ActivationBatch b : batches) {
+                KafkaSupport.send(producer, topic, 0, codec.encode(b));
+            }
+            TrainerProgress p = new TrainerService(TrainerOptions.builder(KAFKA.bootstrapServers(), topic)
+                    .encodeOnly(saeDir).saeId("sampled-test").codesSample(every).maxTokens(8L * ROWS)
+                    .progressEvery(Duration.ofMillis(200)).build()).run();
+            assertThat(p.tokensConsumed()).isEqualTo(8L * ROWS);
+            assertThat(p.codeBatches()).isEqualTo(8);
+        }
+        List<ConsumerRecord<byte[], byte[]>> codes = KafkaSupport.readAll(KAFKA.bootstrapServers(),
+                Topics.codes("synthetic", hook), 8);
+        assertThat(codes).hasSize(8);
+        long tokens = 0;
+        try (BufferAllocator alloc = WireAllocator.root().newChildAllocator("sampled-codes", 0, Long.MAX_VALUE);
+             CodeBatchCodec codec = new CodeBatchCodec(alloc)) {
+            for (ConsumerRecord<byte[], byte[]> rec : codes) {
+                CodeBatch c = codec.decode(rec.value());
+                ActivationBatch src = batches.get((int) c.sequenceIds()[0]);
+                int phase = new CodeSample(every).phase(0, (int) c.sequenceIds()[0]); // offset i holds batch i
+                float[] x = new float[c.rows() * src.dIn()];
+                for (int j = 0; j < c.rows(); j++) {
+                    int r = phase + every * j;
+                    assertThat(c.positions()[j]).isEqualTo(r);
+                    System.arraycopy(src.activations(), r * src.dIn(), x, j * src.dIn(), src.dIn());
+                }
+                TopKCodes expected = frozen.encode(x, c.rows());
+                assertThat(c.latentIndices()).isEqualTo(expected.indices());
+                assertThat(c.latentValues()).isEqualTo(expected.values());
+                tokens += c.rows();
+            }
+        }
+        assertThat(tokens).isEqualTo(8L * ROWS / every);
+    }
 }

@@ -89,4 +89,33 @@ class MetricsTest {
             assertThat(other.statusCode()).isEqualTo(404);
         }
     }
+
+    @Test
+    void coreMetricGaugesExportSaeBenchFiguresUnderTheDocumentedPrometheusNames() {
+        PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        TrainerMetrics m = new TrainerMetrics("layer3", "sae-a");
+        m.bindTo(r);
+        assertThat(r.scrape()).contains("livesae_trainer_core_explained_variance_ratio{hookpoint=\"layer3\",sae_id=\"sae-a\"} NaN");
+        dev.livesae.engine.eval.CoreMetrics cm = new dev.livesae.engine.eval.CoreMetrics(2, 3);
+        cm.add(new float[] {1, 2, 3, 4}, new float[] {1, 2, 3, 3}, 2, new int[] {0, 1, 2, 0}, new float[] {1, 1, 2, 0}, 2);
+        m.core(cm.result(null, null), 1.5);
+        String text = r.scrape();
+        assertThat(text).contains(
+                "livesae_trainer_core_explained_variance_ratio{hookpoint=\"layer3\",sae_id=\"sae-a\"} 0.75",
+                "livesae_trainer_core_mse{hookpoint=\"layer3\",sae_id=\"sae-a\"} 0.25",
+                "livesae_trainer_core_cossim{",
+                "livesae_trainer_core_l2_norm_in{",
+                "livesae_trainer_core_l2_norm_out{",
+                "livesae_trainer_core_l2_ratio{",
+                "livesae_trainer_core_relative_reconstruction_bias{",
+                "livesae_trainer_core_l0_latents{hookpoint=\"layer3\",sae_id=\"sae-a\"} 1.5",
+                "livesae_trainer_core_l1{",
+                "livesae_trainer_core_frac_alive_ratio{hookpoint=\"layer3\",sae_id=\"sae-a\"} 1.0",
+                "livesae_trainer_core_freq_over_1_percent_ratio{",
+                "livesae_trainer_core_freq_over_10_percent_ratio{",
+                "livesae_trainer_core_average_max_encoder_cosine_sim{",
+                "livesae_trainer_core_average_max_decoder_cosine_sim{",
+                "livesae_trainer_core_eval_rows{hookpoint=\"layer3\",sae_id=\"sae-a\"} 2.0",
+                "livesae_trainer_core_eval_duration_seconds{hookpoint=\"layer3\",sae_id=\"sae-a\"} 1.5");
+    }
 }

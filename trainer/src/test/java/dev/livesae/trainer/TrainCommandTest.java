@@ -56,6 +56,24 @@ class TrainCommandTest {
         assertThat(o.groupId()).isEqualTo("livesae-trainer.activations.m.h");
         assertThat(o.emitCodes()).isTrue();
         assertThat(o.saeConfig(768).warmupSteps()).isEqualTo(1000);
+        assertThat(o.architecture()).isEqualTo(dev.livesae.engine.Architecture.Kind.TOPK);
+        assertThat(o.evalRows()).isEqualTo(4096);
+        assertThat(o.evalCosineLatents()).isEqualTo(4096);
+    }
+
+    @Test
+    void architectureFlagsReachTheOptions() {
+        TrainerOptions o = parse("--architecture", "matryoshka-batchtopk", "--matryoshka-prefixes", "64,256",
+                "--d-sae", "1024");
+        assertThat(o.arch().groupEnds(1024)).containsExactly(64, 256, 1024);
+        assertThat(parse("--architecture", "batchtopk").arch().slots(32, 6144)).isEqualTo(128);
+        assertThat(error(with("--architecture", "gated"))).contains("--architecture must be topk, batchtopk or matryoshka-batchtopk");
+        assertThat(error(with("--matryoshka-prefixes", "64"))).contains("--matryoshka-prefixes is only for --architecture matryoshka-batchtopk");
+        assertThat(error(with("--architecture", "matryoshka-batchtopk", "--matryoshka-prefixes", "256,64")))
+                .contains("--matryoshka-prefixes must be strictly ascending");
+        assertThat(error(with("--architecture", "matryoshka-batchtopk", "--matryoshka-prefixes", "64,1024", "--d-sae", "1024")))
+                .contains("--matryoshka-prefixes must be < d_sae 1024");
+        assertThat(error(with("--eval-rows", "-1"))).contains("--eval-rows must be in");
     }
 
     @Test

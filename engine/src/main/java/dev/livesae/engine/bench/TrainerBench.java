@@ -2,6 +2,7 @@ package dev.livesae.engine.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livesae.engine.GemmProbe;
 import dev.livesae.engine.PhaseTimes;
 import dev.livesae.engine.SaeConfig;
 import dev.livesae.engine.SaeTrainer;
@@ -108,6 +109,16 @@ public final class TrainerBench implements Callable<Integer> {
             p.optimizerMs(), last.fvu(), last.auxKLoss(), last.l0(), last.deadFraction());
       }
       double secs = wall / 1e9;
+      if (GemmProbe.coreTypeWarning() != null) {
+        System.out.println("warning: " + GemmProbe.coreTypeWarning());
+      }
+      // same run, right after the steps: the encoder's gemm alone on the same tiles, and a plain big sgemm
+      double gemmSecs = GemmProbe.encoderGemmSeconds(shape.d, shape.n, shape.batch, 3);
+      double peak = GemmProbe.peakGflops(2048, 3);
+      double flops = 2.0 * shape.batch * shape.n * shape.d;
+      System.out.printf("encoder gemm alone (best of 3): %.0f ms = %.0f GFLOP/s; step / gemm = %.2f; plain 2048^3 "
+              + "sgemm peak %.0f GFLOP/s; cpu %s; OpenBLAS core %s%n", gemmSecs * 1e3, flops / gemmSecs / 1e9,
+          wall / 1e9 / steps / gemmSecs, peak, GemmProbe.cpuModel(), GemmProbe.openBlasCoreType());
       ObjectMapper om = new ObjectMapper();
       ObjectNode o = om.createObjectNode();
       o.put("bench", "trainer");
@@ -122,6 +133,10 @@ public final class TrainerBench implements Callable<Integer> {
       o.put("ms_per_step", round(wall / 1e6 / steps));
       o.put("encoder_gflops", round(2.0 * shape.batch * shape.n * shape.d * steps / (sum.encodeMs() / 1e3) / 1e9));
       o.put("step_gflops_dense_equivalent", round(2.0 * shape.batch * shape.n * shape.d * steps / secs / 1e9));
+      o.put("gemm_ms", round(gemmSecs * 1e3));
+      o.put("gemm_gflops", round(flops / gemmSecs / 1e9));
+      o.put("step_over_gemm", round(wall / 1e9 / steps / gemmSecs));
+      o.put("peak_sgemm_gflops", round(peak));
       ObjectNode ms = o.putObject("ms");
       ms.put("encode", round(sum.encodeMs() / steps));
       ms.put("topk", round(sum.topkMs() / steps));
@@ -143,6 +158,8 @@ public final class TrainerBench implements Callable<Integer> {
       } catch (RuntimeException e) {
         blas.put("error", String.valueOf(e.getMessage()));
       }
+      blas.put("openblas.coretype", GemmProbe.openBlasCoreType());
+      o.put("cpu", GemmProbe.cpuModel());
       o.put("java", System.getProperty("java.version"));
       o.put("available_processors", Runtime.getRuntime().availableProcessors());
       o.put("fast_path", Boolean.toString(!Boolean.getBoolean("livesae.engine.reference")));

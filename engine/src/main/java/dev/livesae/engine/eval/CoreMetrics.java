@@ -6,15 +6,15 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * SAEBench's "core" metrics of an SAE on a set of held-out rows, accumulated row by row (no row is kept).
  * Names follow SAEBench's; every formula is over the rows added (N rows of d_in floats, x the input, x̂ the
  * reconstruction, z the codes):
  * <ul>
- *   <li>{@code explained_variance} = 1 - Σ_j Var(x_j - x̂_j) / Σ_j Var(x_j) (variances over rows, per input
- *       dimension j, population form), so 1 - FVU;</li>
+ *   <li>{@code explained_variance} = 1 - mean_r ‖x_r - x̂_r‖² / Σ_j Var(x_j) (Var over rows, per input
+ *       dimension j, population form), so 1 - FVU: the residual is not centred, so a constant offset of x̂ counts
+ *       as unexplained (SAELens' and SAEBench's current formula: mean squared residual over total variance);</li>
  *   <li>{@code mse} = mean over rows and dimensions of (x - x̂)²;</li>
  *   <li>{@code cossim} = mean over rows of cos(x, x̂) (a row with a zero vector counts 0);</li>
  *   <li>{@code l2_norm_in}, {@code l2_norm_out} = mean ‖x‖, mean ‖x̂‖; {@code l2_ratio} = mean of ‖x̂‖/‖x‖ over
@@ -36,8 +36,6 @@ public final class CoreMetrics {
   private final int dSae;
   private final double[] sumX;
   private final double[] sumX2;
-  private final double[] sumR;
-  private final double[] sumR2;
   private final long[] fires;
   private long rows;
   private long ratioRows;
@@ -62,8 +60,6 @@ public final class CoreMetrics {
     this.dSae = dSae;
     this.sumX = new double[dIn];
     this.sumX2 = new double[dIn];
-    this.sumR = new double[dIn];
-    this.sumR2 = new double[dIn];
     this.fires = new long[dSae];
   }
 
@@ -95,8 +91,6 @@ public final class CoreMetrics {
         ee += e * e;
         sumX[j] += a;
         sumX2[j] += a * a;
-        sumR[j] += e;
-        sumR2[j] += e * e;
       }
       double nx = Math.sqrt(xx);
       double nh = Math.sqrt(hh);
@@ -140,15 +134,23 @@ public final class CoreMetrics {
    * row per latent) or null, in which case the two max-cosine metrics are NaN.
    */
   public Result result(float[] wEnc, float[] wDec) {
+    return result(wEnc, wDec, dSae);
+  }
+
+  /**
+   * As {@link #result(float[], float[])}, averaging the two max-cosine metrics over {@code cosineLatents}
+   * evenly spaced latents (each still against all others) when d_sae is larger: an unbiased estimate at
+   * {@code cosineLatents / d_sae} of the cost. 0 skips them (NaN).
+   */
+  public Result result(float[] wEnc, float[] wDec, int cosineLatents) {
     if (rows == 0) {
       throw new IllegalStateException("no rows added");
     }
     double totalVar = 0;
-    double residVar = 0;
     for (int j = 0; j < dIn; j++) {
       totalVar += variance(sumX[j], sumX2[j], rows);
-      residVar += variance(sumR[j], sumR2[j], rows);
     }
+    double residVar = sumSqErr / rows;
     int alive = 0;
     int over1 = 0;
     int over10 = 0;
@@ -177,8 +179,8 @@ public final class CoreMetrics {
         (double) alive / dSae,
         (double) over1 / dSae,
         (double) over10 / dSae,
-        wEnc == null ? Double.NaN : averageMaxCosine(wEnc, dSae, dIn),
-        wDec == null ? Double.NaN : averageMaxCosine(wDec, dSae, dIn));
+        wEnc == null || cosineLatents == 0 ? Double.NaN : averageMaxCosine(wEnc, dSae, dIn, cosineLatents),
+        wDec == null || cosineLatents == 0 ? Double.NaN : averageMaxCosine(wDec, dSae, dIn, cosineLatents));
   }
 
   private static double variance(double sum, double sumSq, long n) {
@@ -192,6 +194,17 @@ public final class CoreMetrics {
    * is one (block, n) tile.
    */
   public static double averageMaxCosine(float[] w, int n, int d) {
+    return averageMaxCosine(w, n, d, n);
+  }
+
+  /**
+   * As {@link #averageMaxCosine(float[], int, int)} over the rows {@code floor(j n / sample)}, j &lt; sample
+   * (all rows when {@code sample >= n}), each against all n rows.
+   */
+  public static double averageMaxCosine(float[] w, int n, int d, int sample) {
+    if (sample < 1) {
+      throw new IllegalArgumentException("sample must be >= 1 (got " + sample + ")");
+    }
     if (w == null || w.length != (long) n * d) {
       throw new IllegalArgumentException("w must hold n*d = " + n + "*" + d + " floats");
     }
@@ -209,21 +222,30 @@ public final class CoreMetrics {
         unit[i * d + j] = w[i * d + j] * inv;
       }
     }
+    int m = Math.min(sample, n);
+    int[] pick = new int[m];
+    for (int j = 0; j < m; j++) {
+      pick[j] = (int) ((long) j * n / m);
+    }
     INDArray all = Nd4j.create(unit, new long[] {n, d}, 'c');
-    int block = Math.max(1, Math.min(n, (1 << 22) / n));
+    int block = Math.max(1, Math.min(m, (1 << 22) / n));
     double sum = 0;
     INDArray tile = Nd4j.create(DataType.FLOAT, block, n);
     float[] host = new float[block * n];
-    for (int from = 0; from < n; from += block) {
-      int rowsHere = Math.min(block, n - from);
+    for (int from = 0; from < m; from += block) {
+      int rowsHere = Math.min(block, m - from);
       INDArray out = rowsHere == block ? tile : Nd4j.create(DataType.FLOAT, rowsHere, n);
-      INDArray part = all.get(NDArrayIndex.interval(from, from + rowsHere), NDArrayIndex.all()).dup('c');
+      float[] picked = new float[rowsHere * d];
+      for (int r = 0; r < rowsHere; r++) {
+        System.arraycopy(unit, pick[from + r] * d, picked, r * d, d);
+      }
+      INDArray part = Nd4j.create(picked, new long[] {rowsHere, d}, 'c');
       Nd4j.gemm(part, all, out, false, true, 1.0, 0.0);
       float[] vals = rowsHere == block ? host : new float[rowsHere * n];
       out.data().asNioFloat().get(vals, 0, rowsHere * n);
       for (int r = 0; r < rowsHere; r++) {
         float best = Float.NEGATIVE_INFINITY;
-        int self = from + r;
+        int self = pick[from + r];
         for (int c = 0; c < n; c++) {
           if (c != self && vals[r * n + c] > best) {
             best = vals[r * n + c];
@@ -232,7 +254,7 @@ public final class CoreMetrics {
         sum += Math.max(0f, Math.min(1f, best));
       }
     }
-    return sum / n;
+    return sum / m;
   }
 
   /** The metrics, SAEBench names in {@link #asMap()}. */

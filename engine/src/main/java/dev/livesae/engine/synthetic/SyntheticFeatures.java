@@ -95,10 +95,15 @@ public final class SyntheticFeatures {
    * any decoder row (1.0 = every feature has an exact decoder direction).
    */
   public double meanBestCosine(dev.livesae.engine.Sae sae) {
-    double sum = 0;
+    return Arrays.stream(bestCosines(sae)).average().orElseThrow();
+  }
+
+  /** For each true feature j, the best cosine of its direction with any decoder row of {@code sae}. */
+  public double[] bestCosines(dev.livesae.engine.Sae sae) {
+    double[] best = new double[m()];
     for (int j = 0; j < m(); j++) {
       float[] f = feature(j);
-      double best = -1;
+      best[j] = -1;
       for (int i = 0; i < sae.dSae(); i++) {
         float[] w = sae.decoderRow(i);
         double dot = 0;
@@ -107,11 +112,10 @@ public final class SyntheticFeatures {
           dot += f[q] * w[q];
           nw += w[q] * w[q];
         }
-        best = Math.max(best, dot / Math.sqrt(nw));
+        best[j] = Math.max(best[j], dot / Math.sqrt(nw));
       }
-      sum += best;
     }
-    return sum / m();
+    return best;
   }
 
   public float[] feature(int j) {

@@ -47,7 +47,20 @@ class CoreMetricsTest {
     assertEquals(0.5, r.l2Ratio(), 1e-9);
     assertEquals(0.5, r.relativeReconstructionBias(), 1e-9);
     assertEquals(0.25 * sumSq / (rows * d), r.mse(), 1e-9);
-    assertEquals(0.75, r.explainedVariance(), 1e-9, "residual is x/2: a quarter of every variance is left");
+    double totalVariance = 0;
+    for (int j = 0; j < d; j++) {
+      double mean = 0;
+      double sq = 0;
+      for (int row = 0; row < rows; row++) {
+        mean += x[row * d + j] / (double) rows;
+        sq += (double) x[row * d + j] * x[row * d + j] / rows;
+      }
+      totalVariance += sq - mean * mean;
+    }
+    // residual is x/2: its mean square is a quarter of x's (x has a small non-zero sample mean, so a bit more
+    // than a quarter of the variance is left)
+    assertEquals(1 - 0.25 * sumSq / rows / totalVariance, r.explainedVariance(), 1e-9);
+    assertEquals(0.75, r.explainedVariance(), 0.01);
     assertEquals(0.0, r.l0(), 0, "all code values are 0");
     assertEquals(0.0, r.fracAlive(), 0);
   }
@@ -73,20 +86,31 @@ class CoreMetricsTest {
     double rv = 0;
     for (int j = 0; j < d; j++) {
       double mx = 0;
-      double mr = 0;
       for (int r = 0; r < rows; r++) {
         mx += x[r * d + j];
-        mr += x[r * d + j] - xhat[r * d + j];
       }
       mx /= rows;
-      mr /= rows;
       for (int r = 0; r < rows; r++) {
         tv += Math.pow(x[r * d + j] - mx, 2);
-        rv += Math.pow(x[r * d + j] - xhat[r * d + j] - mr, 2);
+        rv += Math.pow(x[r * d + j] - xhat[r * d + j], 2); // the residual is not centred: 1 - FVU
       }
     }
     assertEquals(1 - rv / tv, m.result(null, null).explainedVariance(), 1e-9);
     assertEquals(200, m.rows());
+  }
+
+  @Test
+  void aConstantOffsetOfTheReconstructionIsUnexplainedVariance() {
+    int d = 2;
+    float[] x = {0, 0, 2, 0, 0, 2, 2, 2};
+    float[] shifted = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      shifted[i] = x[i] + 1f; // perfect up to a constant: a centred residual would call this 100 % explained
+    }
+    CoreMetrics m = new CoreMetrics(d, 1);
+    m.add(x, shifted, 4, new int[4], new float[4], 1);
+    // total variance 1 + 1 per row; squared residual 1 + 1 per row
+    assertEquals(0.0, m.result(null, null).explainedVariance(), 1e-12);
   }
 
   @Test

@@ -9,7 +9,8 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link TopK}: z = TopK(ReLU(pre)), the k largest (ties: lower index first, as the engine's encoder);</li>
  *   <li>{@link JumpRelu}: z_i = pre_i if pre_i &gt; threshold_i (and &gt; 0), else 0 (SAELens' {@code jumprelu},
- *       what BatchTopK and Matryoshka BatchTopK export). No cap on latents per row.</li>
+ *       what BatchTopK and Matryoshka BatchTopK export). No cap on latents per row (the engine's encoder keeps at
+ *       most its code slots, 256 by default, for the codes topic).</li>
  * </ul>
  * Only encoding depends on it: the intervention math works on z whatever made it.
  */

@@ -59,7 +59,7 @@ public final class SaeDictionary {
         return a.clone();
     }
 
-    /** The engine's TopK SAE (ours, SAELens or sparsify as loaded by {@link Sae#load}). */
+    /** The engine's SAE (ours, SAELens TopK or JumpReLU, sparsify, as loaded by {@link Sae#load}). */
     public static SaeDictionary of(Sae sae) {
         int d = sae.dIn();
         int n = sae.dSae();
@@ -72,12 +72,15 @@ public final class SaeDictionary {
             }
             System.arraycopy(sae.decoderRow(i), 0, wDec, i * d, d);
         }
-        return new SaeDictionary(d, n, wEnc, sae.encoderBias(), wDec, sae.decoderBias(), new Activation.TopK(sae.k()), true);
+        float[] threshold = sae.threshold();
+        Activation act = threshold != null ? new Activation.JumpRelu(threshold) : new Activation.TopK(sae.k());
+        return new SaeDictionary(d, n, wEnc, sae.encoderBias(), wDec, sae.decoderBias(), act, true);
     }
 
     /**
-     * Loads a dictionary directory: SAELens layout with {@code architecture: "jumprelu"} (a {@code threshold}
-     * tensor) here; anything else (ours, SAELens TopK, sparsify) through the engine's {@link Sae#load}.
+     * Loads a dictionary directory through the engine's {@link Sae#load} (ours, SAELens TopK or JumpReLU,
+     * sparsify), except a SAELens JumpReLU SAE with {@code apply_b_dec_to_input: false} (as Gemma Scope's),
+     * which the engine refuses and which is read here.
      * A livesae checkpoint directory (with {@code LATEST}) resolves to its newest checkpoint's promoted
      * {@code dictionary/}.
      */
@@ -86,7 +89,7 @@ public final class SaeDictionary {
         Path cfgFile = resolved.resolve("cfg.json");
         if (Files.isRegularFile(cfgFile) && Files.isRegularFile(resolved.resolve("sae_weights.safetensors"))) {
             JsonNode cfg = JSON.readTree(Files.readString(cfgFile));
-            if ("jumprelu".equals(cfg.path("architecture").asText(""))) {
+            if ("jumprelu".equals(cfg.path("architecture").asText("")) && !cfg.path("apply_b_dec_to_input").asBoolean(true)) {
                 return loadJumpRelu(resolved, cfg);
             }
         }
@@ -117,7 +120,7 @@ public final class SaeDictionary {
         Safetensors.Reader r = Safetensors.read(dir.resolve("sae_weights.safetensors"));
         return new SaeDictionary(dIn, dSae, r.f32("W_enc", dIn, dSae), r.f32("b_enc", dSae), r.f32("W_dec", dSae, dIn),
                 r.f32("b_dec", dIn), new Activation.JumpRelu(r.f32("threshold", dSae)),
-                cfg.path("apply_b_dec_to_input").asBoolean(true));
+                false);
     }
 
     public int dIn() {

@@ -242,7 +242,7 @@ class FeatureIntervenerTest {
     }
 
     @Test
-    void loadsAJumpReluDictionaryAndEditsItsCodesWithTheSameMath(@TempDir Path dir) throws Exception {
+    void loadsAJumpReluDictionaryAndEditsItsCodesWithTheSameMath(@TempDir Path root) throws Exception {
         // a SAELens-layout JumpReLU export of the trained SAE's weights with a threshold per latent
         int d = sae.dIn();
         int n = sae.dSae();
@@ -256,35 +256,40 @@ class FeatureIntervenerTest {
         float[] threshold = new float[n];
         java.util.Arrays.fill(threshold, 0.05f);
         float[] bEnc = new float[n];
-        new Safetensors.Writer().f32("W_enc", wEncT, d, n).f32("W_dec", sae.decoderRows(), n, d).f32("b_enc", bEnc, n)
-                .f32("b_dec", sae.decoderBias(), d).f32("threshold", threshold, n).metadata("format", "pt")
-                .write(dir.resolve("sae_weights.safetensors"));
-        Files.writeString(dir.resolve("cfg.json"), "{\"architecture\":\"jumprelu\",\"d_in\":" + d + ",\"d_sae\":" + n
-                + ",\"apply_b_dec_to_input\":true,\"normalize_activations\":\"none\"}");
-        SaeDictionary jump = SaeDictionary.load(dir);
-        assertThat(jump.activation()).isInstanceOf(Activation.JumpRelu.class);
-        TokenBatch batch = model.tokenizer().encode(TEXTS.subList(0, 1));
-        try (SplitTransformer split = model.split(TrainedSae.HOOK)) {
-            float[] x = split.head(batch).rows();
-            int rows = batch.tokens();
-            float[] z = jump.encode(x, rows);
-            List<Integer> firing = new ArrayList<>();
-            for (int i = 0; i < z.length; i++) {
-                assertThat(z[i] == 0f || z[i] > 0.05f).isTrue();
-                if (i < n && z[i] > 0) {
-                    firing.add(i);
+        // through the engine's loader (apply_b_dec_to_input true) and our own (false, as Gemma Scope's)
+        for (boolean applyBDec : new boolean[] {true, false}) {
+            Path dir = root.resolve("b_dec_" + applyBDec);
+            Files.createDirectories(dir);
+            new Safetensors.Writer().f32("W_enc", wEncT, d, n).f32("W_dec", sae.decoderRows(), n, d).f32("b_enc", bEnc, n)
+                    .f32("b_dec", sae.decoderBias(), d).f32("threshold", threshold, n).metadata("format", "pt")
+                    .write(dir.resolve("sae_weights.safetensors"));
+            Files.writeString(dir.resolve("cfg.json"), "{\"architecture\":\"jumprelu\",\"d_in\":" + d + ",\"d_sae\":" + n
+                    + ",\"apply_b_dec_to_input\":" + applyBDec + ",\"normalize_activations\":\"none\"}");
+            SaeDictionary jump = SaeDictionary.load(dir);
+            assertThat(jump.activation()).isInstanceOf(Activation.JumpRelu.class);
+            TokenBatch batch = model.tokenizer().encode(TEXTS.subList(0, 1));
+            try (SplitTransformer split = model.split(TrainedSae.HOOK)) {
+                float[] x = split.head(batch).rows();
+                int rows = batch.tokens();
+                float[] z = jump.encode(x, rows);
+                List<Integer> firing = new ArrayList<>();
+                for (int i = 0; i < z.length; i++) {
+                    assertThat(z[i] == 0f || z[i] > 0.05f).isTrue();
+                    if (i < n && z[i] > 0) {
+                        firing.add(i);
+                    }
                 }
+                assertThat(firing).isNotEmpty();
+                float[] ablated = new FeatureIntervener(jump, null).apply(x, rows, firing.stream().map(FeatureEdit::ablate).toList());
+                float[] z2 = jump.encode(ablated, rows);
+                double before = 0;
+                double after = 0;
+                for (int i : firing) {
+                    before += z[i];
+                    after += z2[i];
+                }
+                assertThat(after).isLessThan(before);
             }
-            assertThat(firing).isNotEmpty();
-            float[] ablated = new FeatureIntervener(jump, null).apply(x, rows, firing.stream().map(FeatureEdit::ablate).toList());
-            float[] z2 = jump.encode(ablated, rows);
-            double before = 0;
-            double after = 0;
-            for (int i : firing) {
-                before += z[i];
-                after += z2[i];
-            }
-            assertThat(after).isLessThan(before);
         }
     }
 }

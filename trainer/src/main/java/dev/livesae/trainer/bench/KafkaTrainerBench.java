@@ -86,6 +86,10 @@ public final class KafkaTrainerBench implements Callable<Integer> {
     @Option(names = "--no-codes", description = "Do not encode and publish codes in the Kafka path (default: codes on).")
     boolean noCodes;
 
+    @Option(names = "--codes-sample", defaultValue = "1",
+            description = "Codes of one token in N in the Kafka path, as sae train --codes-sample (default: ${DEFAULT-VALUE}).")
+    int codesSample;
+
     @Option(names = "--rounds", defaultValue = "1",
             description = "Alternate in-memory and Kafka runs this many times and report the best of each "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -116,6 +120,8 @@ public final class KafkaTrainerBench implements Callable<Integer> {
                 "--record-rows must be >= 1 and make records <= 30 MiB (got " + recordRows + ")");
         require(shuffleBuffer >= 0, "--shuffle-buffer must be >= 0 (got " + shuffleBuffer + ")");
         require(partitions >= 1, "--partitions must be >= 1 (got " + partitions + ")");
+        require(codesSample >= 1 && codesSample <= TrainerOptions.MAX_CODES_SAMPLE, "--codes-sample must be in [1, "
+                + TrainerOptions.MAX_CODES_SAMPLE + "] (got " + codesSample + ")");
         require(rounds >= 1, "--rounds must be >= 1 (got " + rounds + ")");
 
         int records = (int) ((tokens + recordRows - 1) / recordRows);
@@ -160,7 +166,7 @@ public final class KafkaTrainerBench implements Callable<Integer> {
                 kafka.add(kafkaRun);
                 System.out.printf(Locale.ROOT, "round %d kafka:     %d tokens in %.2f s = %.0f tokens/s (engine steps %.2f s; "
                         + "codes %s; checkpoints outside the window %.2f s)%n", round, total, kafkaRun.seconds, total / kafkaRun.seconds,
-                        kafkaRun.stepSeconds, noCodes ? "off" : "on", kafkaRun.checkpointSeconds);
+                        kafkaRun.stepSeconds, noCodes ? "off" : codesSample == 1 ? "on" : "on, 1 token in " + codesSample, kafkaRun.checkpointSeconds);
             }
             Run m = mem.stream().min(Comparator.comparingDouble(Run::seconds)).orElseThrow();
             Run best = kafka.stream().min(Comparator.comparingDouble(Run::seconds)).orElseThrow();
@@ -188,6 +194,7 @@ public final class KafkaTrainerBench implements Callable<Integer> {
             o.put("tokens", total);
             o.put("rounds", rounds);
             o.put("codes", !noCodes);
+            o.put("codes_sample", noCodes ? 0 : codesSample);
             o.put("broker", kafkaOptions.given() ? kafkaOptions.clientConfig().bootstrap() : "embedded in-process");
             o.put("memory_tokens_per_s", round(memTps));
             o.put("kafka_tokens_per_s", round(kafkaTps));
@@ -260,7 +267,7 @@ public final class KafkaTrainerBench implements Callable<Integer> {
         // plus Kafka in, decode, and (unless --no-codes) codes out
         return TrainerOptions.builder(servers.bootstrap(), topic).kafkaProperties(servers.userProperties()).checkpointDir(ckDir).dSae(shape.n).k(shape.k).batch(shape.batch)
                 .shuffleBuffer(shuffleBuffer).seed(seed).checkpointEveryTokens(0).checkpointEvery(Duration.ZERO)
-                .promoteEvery(0).emitCodes(!noCodes).progressEvery(Duration.ofSeconds(10))
+                .promoteEvery(0).emitCodes(!noCodes).codesSample(codesSample).progressEvery(Duration.ofSeconds(10))
                 .maxBatchRows(Math.max(recordRows, 1));
     }
 
