@@ -242,54 +242,61 @@ class FeatureIntervenerTest {
     }
 
     @Test
-    void loadsAJumpReluDictionaryAndEditsItsCodesWithTheSameMath(@TempDir Path root) throws Exception {
-        // a SAELens-layout JumpReLU export of the trained SAE's weights with a threshold per latent
+    void loadsAJumpReluDictionaryEitherWayAndEditsItsCodesWithTheSameMath(@TempDir Path root) throws Exception {
+        // SAELens-layout JumpReLU exports of the trained SAE's weights with a threshold per latent: one with
+        // apply_b_dec_to_input true (read by the engine), one with false and b_dec folded into b_enc (read here)
+        dev.livesae.engine.Sae engine = TrainedSae.get(model);
         int d = sae.dIn();
         int n = sae.dSae();
         float[] wEncT = new float[d * n];
         float[] rowsByLatent = sae.encoderRowsByLatent();
+        float[] bDec = sae.decoderBias();
+        float[] bEnc = engine.encoderBias();
+        float[] bEncFolded = bEnc.clone();
         for (int i = 0; i < n; i++) {
             for (int q = 0; q < d; q++) {
                 wEncT[q * n + i] = rowsByLatent[i * d + q];
+                bEncFolded[i] -= rowsByLatent[i * d + q] * bDec[q];
             }
         }
         float[] threshold = new float[n];
         java.util.Arrays.fill(threshold, 0.05f);
-        float[] bEnc = new float[n];
-        // through the engine's loader (apply_b_dec_to_input true) and our own (false, as Gemma Scope's)
+        TokenBatch batch = model.tokenizer().encode(TEXTS.subList(0, 1));
+        float[] x = model.forward(batch, Set.of(TrainedSae.HOOK)).block(TrainedSae.HOOK).values();
+        int rows = batch.tokens();
+        float[][] codes = new float[2][];
         for (boolean applyBDec : new boolean[] {true, false}) {
             Path dir = root.resolve("b_dec_" + applyBDec);
             Files.createDirectories(dir);
-            new Safetensors.Writer().f32("W_enc", wEncT, d, n).f32("W_dec", sae.decoderRows(), n, d).f32("b_enc", bEnc, n)
-                    .f32("b_dec", sae.decoderBias(), d).f32("threshold", threshold, n).metadata("format", "pt")
-                    .write(dir.resolve("sae_weights.safetensors"));
+            new Safetensors.Writer().f32("W_enc", wEncT, d, n).f32("W_dec", sae.decoderRows(), n, d)
+                    .f32("b_enc", applyBDec ? bEnc : bEncFolded, n).f32("b_dec", bDec, d).f32("threshold", threshold, n)
+                    .metadata("format", "pt").write(dir.resolve("sae_weights.safetensors"));
             Files.writeString(dir.resolve("cfg.json"), "{\"architecture\":\"jumprelu\",\"d_in\":" + d + ",\"d_sae\":" + n
                     + ",\"apply_b_dec_to_input\":" + applyBDec + ",\"normalize_activations\":\"none\"}");
             SaeDictionary jump = SaeDictionary.load(dir);
             assertThat(jump.activation()).isInstanceOf(Activation.JumpRelu.class);
-            TokenBatch batch = model.tokenizer().encode(TEXTS.subList(0, 1));
-            try (SplitTransformer split = model.split(TrainedSae.HOOK)) {
-                float[] x = split.head(batch).rows();
-                int rows = batch.tokens();
-                float[] z = jump.encode(x, rows);
-                List<Integer> firing = new ArrayList<>();
-                for (int i = 0; i < z.length; i++) {
-                    assertThat(z[i] == 0f || z[i] > 0.05f).isTrue();
-                    if (i < n && z[i] > 0) {
-                        firing.add(i);
-                    }
+            float[] z = jump.encode(x, rows);
+            codes[applyBDec ? 0 : 1] = z;
+            List<Integer> firing = new ArrayList<>();
+            for (int i = 0; i < z.length; i++) {
+                assertThat(z[i] == 0f || z[i] > 0.05f).isTrue();
+                if (i < n && z[i] > 0) {
+                    firing.add(i);
                 }
-                assertThat(firing).isNotEmpty();
-                float[] ablated = new FeatureIntervener(jump, null).apply(x, rows, firing.stream().map(FeatureEdit::ablate).toList());
-                float[] z2 = jump.encode(ablated, rows);
-                double before = 0;
-                double after = 0;
-                for (int i : firing) {
-                    before += z[i];
-                    after += z2[i];
-                }
-                assertThat(after).isLessThan(before);
             }
+            assertThat(firing).isNotEmpty();
+            // ablating every latent firing on the first token removes exactly their decoder contributions there
+            float[] ablated = new FeatureIntervener(jump, null).apply(x, rows, firing.stream().map(FeatureEdit::ablate).toList());
+            float[] expected = java.util.Arrays.copyOf(x, d);
+            for (int i : firing) {
+                float[] w = jump.decoderRow(i);
+                for (int q = 0; q < d; q++) {
+                    expected[q] -= z[i] * w[q];
+                }
+            }
+            assertThat(maxAbsDiff(java.util.Arrays.copyOf(ablated, d), expected)).isLessThan(1e-4);
         }
+        // both readings are the same encoder
+        assertThat(maxAbsDiff(codes[0], codes[1])).isLessThan(1e-3);
     }
 }
