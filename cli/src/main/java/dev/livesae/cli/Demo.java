@@ -122,6 +122,7 @@ public final class Demo {
                             .promoteEvery(o.promoteEvery())
                             // "dead" = silent for a quarter of the run (10M tokens, the production default, is longer than a demo)
                             .deadTokens(Math.max(1, o.tokens() / 4))
+                            .resampleEvery(o.resampleEvery()).resampleMaxTimes(o.resampleMaxTimes())
                             .warmupSteps(Math.min(1000, Math.max(1, o.tokens() / o.batch() / 20)))
                             .metricsPort(o.trainerMetricsPort())
                             .progressEvery(Duration.ofSeconds(1))

@@ -48,6 +48,15 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Trained tokens between promoted dictionary versions; 0 keeps version 0 (default: ${DEFAULT-VALUE}).")
     long promoteEvery;
 
+    @Option(names = "--resample-every", paramLabel = "TOKENS", defaultValue = "" + DemoOptions.DEFAULT_RESAMPLE_EVERY,
+            description = "Resample dead latents (silent for a quarter of --tokens) every this many trained tokens; "
+                    + "0 = off (default: ${DEFAULT-VALUE}).")
+    long resampleEvery;
+
+    @Option(names = "--resample-max-times", paramLabel = "N", defaultValue = "" + DemoOptions.DEFAULT_RESAMPLE_MAX_TIMES,
+            description = "Resample at most N times (default: ${DEFAULT-VALUE}).")
+    int resampleMaxTimes;
+
     @Option(names = "--window-tokens", defaultValue = "10000", description = "Monitor window size in tokens (default: ${DEFAULT-VALUE}).")
     int windowTokens;
 
@@ -96,7 +105,8 @@ public final class DemoCommand implements Callable<Integer> {
                 : Path.of("sae-data", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         DemoOptions options;
         try {
-            options = new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass,
+            options = new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, resampleEvery,
+                    resampleMaxTimes, windowTokens, textsPerPass,
                     heldOutTexts, topFeatures, contexts, dir, trainerMetricsPort, monitorPort, progressSeconds,
                     kafka.given() ? kafka.clientConfig() : null, Architecture.Kind.parse(architecture),
                     Architecture.parsePrefixes(matryoshkaPrefixes));
