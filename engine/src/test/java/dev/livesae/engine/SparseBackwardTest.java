@@ -187,7 +187,8 @@ class SparseBackwardTest {
     final int[][] sel;
     final int[][] auxSel;
     double[] e0;
-    double e0sum;
+    /** The fixed residual's variance over the batch, sum_r ||e_r - mean(e)||^2: the AuxK normaliser. */
+    double e0var;
     final double coeff;
     final double tv;
 
@@ -264,9 +265,16 @@ class SparseBackwardTest {
       }
       if (fixTarget) {
         e0 = e;
-        e0sum = sse;
+        double[] mean = new double[d];
+        for (int q = 0; q < e.length; q++) {
+          mean[q % d] += e[q] / rows;
+        }
+        e0var = 0;
+        for (int q = 0; q < e.length; q++) {
+          e0var += (e[q] - mean[q % d]) * (e[q] - mean[q % d]);
+        }
       }
-      return sse / tv + (e0 == null ? 0 : coeff * aux / e0sum);
+      return sse / tv + (e0 == null ? 0 : coeff * aux / e0var);
     }
   }
 

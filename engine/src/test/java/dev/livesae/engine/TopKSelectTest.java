@@ -117,4 +117,33 @@ class TopKSelectTest {
       assertThat(fv).containsExactly(rv);
     }
   }
+
+  @Test
+  void auxSelectionIsTheValueOrderedTopSetInAscendingIndexOrder() {
+    Random rnd = new Random(5);
+    int n = 4000;
+    int[] cand = java.util.stream.IntStream.range(0, n).filter(i -> i % 2 == 0).toArray();
+    int k = 384;
+    float[] pre = new float[n];
+    for (int i = 0; i < n; i++) {
+      pre[i] = (float) rnd.nextGaussian();
+    }
+    int[] fi = new int[k];
+    float[] fv = new float[k];
+    int[] ri = new int[k];
+    float[] rv = new float[k];
+    new TopKSelect(1).selectAmong(pre, 0, new float[n], cand, cand.length, k, fi, fv, 0);
+    TopKSelect.reference(pre, 0, new float[n], cand, cand.length, k, ri, rv, 0);
+    java.util.Map<Integer, Float> byValue = new java.util.HashMap<>();
+    for (int j = 0; j < k; j++) {
+      byValue.put(ri[j], rv[j]);
+    }
+    for (int j = 0; j < k; j++) {
+      if (j > 0) {
+        assertThat(fi[j]).as("index order at %d", j).isGreaterThan(fi[j - 1]);
+      }
+      assertThat(byValue).as("entry %d (latent %d) is in the top-k set", j, fi[j]).containsKey(fi[j]);
+      assertThat(fv[j]).isEqualTo(byValue.get(fi[j]));
+    }
+  }
 }
