@@ -2,6 +2,7 @@ package dev.livesae.cli;
 
 import dev.livesae.engine.bench.TrainerBench;
 import dev.livesae.monitor.bench.MonitorBench;
+import dev.livesae.sources.bench.InterventionBench;
 import dev.livesae.sources.bench.ProducerBench;
 import dev.livesae.trainer.bench.KafkaTrainerBench;
 import picocli.CommandLine.Command;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Spec;
 /** {@code sae bench}: the benchmarks; each prints figures and, as its last line, one JSON object. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks. Each prints progress, then one JSON object with its figures as the last line.",
-        subcommands = {WireBench.class, TrainerBench.class, KafkaTrainerBench.class, ProducerBench.class, MonitorBench.class})
+        subcommands = {WireBench.class, TrainerBench.class, KafkaTrainerBench.class, ProducerBench.class, MonitorBench.class, InterventionBench.class})
 public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -2,6 +2,9 @@ package dev.livesae.cli;
 
 import dev.livesae.clients.ClusterCheck;
 import java.io.PrintStream;
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +34,7 @@ import dev.livesae.producer.PublisherOptions;
 import dev.livesae.sources.model.ForwardPass;
 import dev.livesae.sources.model.MiniLmModel;
 import dev.livesae.sources.EuroparlCorpus;
+import dev.livesae.sources.VocabularyPublisher;
 import dev.livesae.sources.TextLines;
 import dev.livesae.trainer.TrainerOptions;
 import dev.livesae.trainer.TrainerProgress;
@@ -62,6 +66,8 @@ public final class Demo {
     private final DemoOptions o;
     private final PrintStream out;
     private volatile boolean stopRequested;
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final CompletableFuture<URI> serving = new CompletableFuture<>();
 
     private final Supplier<TextLines> corpusSource;
 
@@ -79,6 +85,12 @@ public final class Demo {
     /** Ends production early (Ctrl-C); the run still trains what was sent, checkpoints and reports. */
     public void requestStop() {
         stopRequested = true;
+        stop.countDown();
+    }
+
+    /** With {@code --serve}: completes with the explorer page's URL once the summary is printed and the page serves. */
+    public CompletableFuture<URI> serving() {
+        return serving;
     }
 
     public Report run() throws Exception {
@@ -101,6 +113,10 @@ public final class Demo {
                         dev.livesae.clients.TopicSettings.brokerDefaults(), java.util.Map.of());
                 out.printf("  broker   %s (%s, topics %s -> %s)%n", bootstrap, broker != null ? "embedded KRaft" : "external",
                         activations, codes);
+                // token text for the monitor's explorer: the tokenizer vocabulary, once, on a compacted topic
+                String vocab = VocabularyPublisher.publish(kafka, dev.livesae.clients.TopicSettings.brokerDefaults(),
+                        VocabularyPublisher.of(model, minilm.tokenizer()));
+                out.printf("  vocab    %s (%,d tokens)%n", vocab, minilm.tokenizer().vocabularySize());
 
                 MonitorOptions monitorOptions = MonitorOptions.forTopics(bootstrap, List.of(codes))
                         .withKafkaProperties(kafka.userProperties())
@@ -111,7 +127,8 @@ public final class Demo {
                     if (!monitor.awaitRunning(Duration.ofSeconds(90))) {
                         throw new IllegalStateException("the monitor did not reach RUNNING (state " + monitor.state() + ")");
                     }
-                    out.printf("  monitor  %s/metrics  %s/features/top%n", monitor.httpUri(), monitor.httpUri());
+                    out.printf("  monitor  %s/metrics  %s/features/top  explorer %s%n", monitor.httpUri(), monitor.httpUri(),
+                            monitor.pageUri());
                     TrainerOptions trainerOptions = TrainerOptions.builder(bootstrap, activations)
                             .kafkaProperties(kafka.userProperties())
                             .model(model).hookpoint(o.hookpoint())
@@ -122,6 +139,7 @@ public final class Demo {
                             .promoteEvery(o.promoteEvery())
                             // "dead" = silent for a quarter of the run (10M tokens, the production default, is longer than a demo)
                             .deadTokens(Math.max(1, o.tokens() / 4))
+                            .resampleEvery(o.resampleEvery()).resampleMaxTimes(o.resampleMaxTimes())
                             .warmupSteps(Math.min(1000, Math.max(1, o.tokens() / o.batch() / 20)))
                             .metricsPort(o.trainerMetricsPort())
                             .progressEvery(Duration.ofSeconds(1))
@@ -186,6 +204,12 @@ public final class Demo {
             Report report = new Report(produced.get(), last.tokensTrained(), monitored, last, window, checkpoint, heldOut,
                     features, (System.nanoTime() - t0) / 1e9, stopRequested, trainer.coreMetrics());
             printSummary(report, monitor);
+            if (o.serve() && !stopRequested) {
+                out.printf("%nServing the feature explorer at %s (broker and monitor stay up; Ctrl-C to stop)%n", monitor.pageUri());
+                out.flush();
+                serving.complete(monitor.pageUri());
+                stop.await();
+            }
             return report;
         } finally {
             ticker.shutdownNow();

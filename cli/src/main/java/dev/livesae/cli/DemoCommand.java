@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
         description = {"Run the whole pipeline in one process: embedded Kafka broker, all-MiniLM-L6-v2 over Europarl "
                 + "text publishing one hookpoint, the online SAE trainer and the monitor. Prints live progress, writes the "
                 + "checkpoint and ends with the top features and the held-out text that activates them most.",
-                "Stops after --tokens or on Ctrl-C (which still trains what was sent, checkpoints and prints the summary)."})
+                "Stops after --tokens or on Ctrl-C (which still trains what was sent, checkpoints and prints the summary); "
+                        + "with --serve the feature explorer stays up after the summary until Ctrl-C."})
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -47,6 +48,15 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--promote-every", defaultValue = "100000",
             description = "Trained tokens between promoted dictionary versions; 0 keeps version 0 (default: ${DEFAULT-VALUE}).")
     long promoteEvery;
+
+    @Option(names = "--resample-every", paramLabel = "TOKENS", defaultValue = "" + DemoOptions.DEFAULT_RESAMPLE_EVERY,
+            description = "Resample dead latents (silent for a quarter of --tokens) every this many trained tokens; "
+                    + "0 = off (default: ${DEFAULT-VALUE}).")
+    long resampleEvery;
+
+    @Option(names = "--resample-max-times", paramLabel = "N", defaultValue = "" + DemoOptions.DEFAULT_RESAMPLE_MAX_TIMES,
+            description = "Resample at most N times (default: ${DEFAULT-VALUE}).")
+    int resampleMaxTimes;
 
     @Option(names = "--window-tokens", defaultValue = "10000", description = "Monitor window size in tokens (default: ${DEFAULT-VALUE}).")
     int windowTokens;
@@ -75,6 +85,10 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Monitor HTTP endpoint (/metrics, /features) on 127.0.0.1; 0 = any free port (default: ${DEFAULT-VALUE}).")
     int monitorPort;
 
+    @Option(names = "--serve", description = "After the summary, keep the broker, the monitor and its feature explorer page "
+            + "running until Ctrl-C, and print the page's URL (default: off).")
+    boolean serve;
+
     @Option(names = "--progress-seconds", defaultValue = "3", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
     double progressSeconds;
 
@@ -96,10 +110,11 @@ public final class DemoCommand implements Callable<Integer> {
                 : Path.of("sae-data", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         DemoOptions options;
         try {
-            options = new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass,
+            options = new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, resampleEvery,
+                    resampleMaxTimes, windowTokens, textsPerPass,
                     heldOutTexts, topFeatures, contexts, dir, trainerMetricsPort, monitorPort, progressSeconds,
                     kafka.given() ? kafka.clientConfig() : null, Architecture.Kind.parse(architecture),
-                    Architecture.parsePrefixes(matryoshkaPrefixes));
+                    Architecture.parsePrefixes(matryoshkaPrefixes), serve);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -13,6 +13,8 @@ import java.nio.file.Path;
  * @param k                latents per token
  * @param batch            trainer minibatch rows
  * @param promoteEvery     trained tokens between promoted dictionary versions (0: keep version 0)
+ * @param resampleEvery    trained tokens between dead-latent resamplings (0: off)
+ * @param resampleMaxTimes resamplings at most
  * @param windowTokens     monitor window size in tokens
  * @param textsPerPass     sentences per model forward pass
  * @param heldOutTexts     sentences, not trained on, encoded at the end for top-activating contexts
@@ -26,19 +28,37 @@ import java.nio.file.Path;
  *                         embedded broker
  * @param architecture     the trainer's {@code --architecture}
  * @param matryoshkaPrefixes the trainer's {@code --matryoshka-prefixes} (empty = its default)
+ * @param serve            after the summary, keep broker, monitor and the explorer page running until Ctrl-C
  */
-public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery, int windowTokens,
+public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery,
+                          long resampleEvery, int resampleMaxTimes, int windowTokens,
                           int textsPerPass, int heldOutTexts, int topFeatures, int contexts, Path dataDir,
                           int trainerMetricsPort, int monitorPort, double progressSeconds, KafkaClientConfig kafka,
-                          Architecture.Kind architecture, int[] matryoshkaPrefixes) {
+                          Architecture.Kind architecture, int[] matryoshkaPrefixes, boolean serve) {
 
-    /** A TopK demo. */
+    /** The demo resamples once, at half its default 200,000 tokens (its dead horizon is a quarter of --tokens). */
+    public static final long DEFAULT_RESAMPLE_EVERY = 100_000;
+    public static final int DEFAULT_RESAMPLE_MAX_TIMES = 1;
+
+    /** A TopK demo with the default resampling that ends after the summary. */
     public DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery, int windowTokens,
                        int textsPerPass, int heldOutTexts, int topFeatures, int contexts, Path dataDir,
                        int trainerMetricsPort, int monitorPort, double progressSeconds, KafkaClientConfig kafka) {
-        this(tokens, hookpoint, dSae, k, batch, promoteEvery, windowTokens, textsPerPass, heldOutTexts, topFeatures,
+        this(tokens, hookpoint, dSae, k, batch, promoteEvery, DEFAULT_RESAMPLE_EVERY, DEFAULT_RESAMPLE_MAX_TIMES,
+                windowTokens, textsPerPass, heldOutTexts, topFeatures,
                 contexts, dataDir, trainerMetricsPort, monitorPort, progressSeconds, kafka, Architecture.Kind.TOPK,
-                new int[0]);
+                new int[0], false);
+    }
+
+    /** A demo that ends after the summary. */
+    public DemoOptions(long tokens, String hookpoint, int dSae, int k, int batch, long promoteEvery,
+                       long resampleEvery, int resampleMaxTimes, int windowTokens,
+                       int textsPerPass, int heldOutTexts, int topFeatures, int contexts, Path dataDir,
+                       int trainerMetricsPort, int monitorPort, double progressSeconds, KafkaClientConfig kafka,
+                       Architecture.Kind architecture, int[] matryoshkaPrefixes) {
+        this(tokens, hookpoint, dSae, k, batch, promoteEvery, resampleEvery, resampleMaxTimes, windowTokens, textsPerPass,
+                heldOutTexts, topFeatures, contexts, dataDir, trainerMetricsPort, monitorPort, progressSeconds, kafka,
+                architecture, matryoshkaPrefixes, false);
     }
 
     public DemoOptions {
@@ -53,6 +73,12 @@ public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int ba
         positive("--batch", batch);
         if (promoteEvery < 0) {
             throw new IllegalArgumentException("--promote-every must be >= 0 tokens, 0 keeping version 0 (got " + promoteEvery + ")");
+        }
+        if (resampleEvery < 0) {
+            throw new IllegalArgumentException("--resample-every must be >= 0 tokens, 0 = off (got " + resampleEvery + ")");
+        }
+        if (resampleMaxTimes < 0) {
+            throw new IllegalArgumentException("--resample-max-times must be >= 0 (got " + resampleMaxTimes + ")");
         }
         positive("--window-tokens", windowTokens);
         positive("--texts-per-pass", textsPerPass);
@@ -80,6 +106,13 @@ public record DemoOptions(long tokens, String hookpoint, int dSae, int k, int ba
     @Override
     public int[] matryoshkaPrefixes() {
         return matryoshkaPrefixes.clone();
+    }
+
+    /** A copy that serves the explorer after the summary until stopped. */
+    public DemoOptions serving() {
+        return new DemoOptions(tokens, hookpoint, dSae, k, batch, promoteEvery, resampleEvery, resampleMaxTimes, windowTokens,
+                textsPerPass, heldOutTexts, topFeatures, contexts, dataDir, trainerMetricsPort, monitorPort, progressSeconds,
+                kafka, architecture, matryoshkaPrefixes, true);
     }
 
     private static void positive(String flag, long v) {

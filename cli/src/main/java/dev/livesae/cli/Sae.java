@@ -4,6 +4,8 @@ import dev.livesae.clients.KafkaUnavailableException;
 import dev.livesae.kafka.local.BrokerCommand;
 import dev.livesae.monitor.MonitorCommand;
 import dev.livesae.sources.ProduceCommand;
+import dev.livesae.sources.intervene.EvalCommand;
+import dev.livesae.sources.intervene.SteerCommand;
 import dev.livesae.trainer.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,6 +25,8 @@ import picocli.CommandLine.Spec;
                 TrainCommand.class,
                 MonitorCommand.class,
                 DemoCommand.class,
+                EvalCommand.class,
+                SteerCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Sae implements Runnable {

@@ -85,6 +85,9 @@ class DemoEndToEndTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--k");
         assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 70000, 1, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--monitor-port");
+        assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, -1, 1, 1000, 16, 40, 5, 2, dir, -1, 0, 1, null,
+                dev.livesae.engine.Architecture.Kind.TOPK, new int[0]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--resample-every");
         assertThatThrownBy(() -> new DemoOptions(10, "h", 256, 8, 256, 0, 1000, 16, 40, 5, 2, dir, -1, 0, 1,
                 KafkaClientConfig.of("localhost")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--bootstrap");

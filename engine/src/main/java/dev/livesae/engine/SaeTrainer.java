@@ -18,9 +18,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       latents when AuxK is on and some latent is dead); for the batch architectures the top-k' per row
  *       then {@link BatchTopKSelection} over the batch</li>
  *   <li>decode: x_hat = b_pre + sum_j z_j W_dec[i_j]; e = xs - x_hat; FVU = sum ||e||^2 / sum ||xs - mean||^2</li>
- *   <li>AuxK: e_hat = sum_j a_j W_dec[i_j]; auxK = sum ||e_hat - e||^2 / sum ||e||^2 (e detached);
- *       loss = FVU + auxKCoeff * auxK (Matryoshka: the sum of the prefix FVUs, {@link MatryoshkaLoss}, in place
- *       of FVU)</li>
+ *   <li>AuxK: e_hat = sum_j a_j W_dec[i_j]; auxK = sum ||e_hat - e||^2 / sum ||e - mean(e)||^2 (e detached; the
+ *       variance of the residual, as OpenAI normalises it); loss = FVU + auxKCoeff * auxK (Matryoshka: the sum of
+ *       the prefix FVUs, {@link MatryoshkaLoss}, in place of FVU)</li>
  *   <li>sparse backward, decoder-row gradients made orthogonal to the rows, optional clipping, Adam with
  *       linear warm-up, decoder rows renormalised</li>
  *   <li>firing clocks, optional dead-latent resampling</li>
@@ -31,6 +31,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class SaeTrainer implements AutoCloseable {
   static final String STATE_FILE = "trainer_state.safetensors";
   static final String STATE_FORMAT = "livesae-trainer-state";
+  /** 2 added the resampling reservoir; 1 is still read (with an empty reservoir). */
+  static final String STATE_VERSION = "2";
+  static final String RESERVOIR = "resample.reservoir";
 
   private final SaeConfig cfg;
   private final Architecture arch;
@@ -40,7 +43,10 @@ public final class SaeTrainer implements AutoCloseable {
   private final MatryoshkaLoss matryoshka;
   private final boolean fast;
   private final SaeState s;
+  /** The resampler's stream: reservoir admission and the choice of inputs for dead latents. */
   private final Rng rng;
+  /** Inputs since the last resampling; null when resampling is off. */
+  private final ResampleReservoir reservoir;
   private final int d;
   private final int n;
   private final TopKEncoder encoder;
@@ -63,7 +69,6 @@ public final class SaeTrainer implements AutoCloseable {
   private float[] ehat;
   private float[] gOut;
   private float[] hOut;
-  private float[] sqErr;
   private int[] idx;
   private float[] val;
   private int[] auxIdx;
@@ -86,6 +91,8 @@ public final class SaeTrainer implements AutoCloseable {
     this.deadList = new int[n];
     this.fireCount = new int[n];
     this.deadMask = new boolean[n];
+    this.reservoir = cfg.resampleEveryTokens() > 0 && cfg.resampleMaxTimes() > 0
+        ? new ResampleReservoir(d, ResampleReservoir.capacityFor(n)) : null;
     if (fast) {
       this.encoder = new TopKEncoder(d, n);
       this.wEncNative = TopKEncoder.upload(s.wEnc, n, d);
@@ -143,14 +150,14 @@ public final class SaeTrainer implements AutoCloseable {
       scaled[q] = firstSample[q] * st.inputScale;
     }
     System.arraycopy(GeometricMedian.compute(scaled, rows, d, 200, 1e-7), 0, st.bPre, 0, d);
-    Rng rng = new Rng(cfg.seed());
+    Rng init = new Rng(Seeds.derive(cfg.seed(), Seeds.TRAINER_INIT));
     for (int q = 0; q < st.wDec.length; q++) {
-      st.wDec[q] = (float) rng.nextGaussian();
+      st.wDec[q] = (float) init.nextGaussian();
     }
     DecoderRows.reference(st.wDec, cfg.dSae(), d);
     System.arraycopy(st.wDec, 0, st.wEnc, 0, st.wDec.length);
     st.nextResampleAt = cfg.resampleEveryTokens();
-    return new SaeTrainer(cfg, arch, st, rng.state(), fast);
+    return new SaeTrainer(cfg, arch, st, Seeds.derive(cfg.seed(), Seeds.TRAINER_RESAMPLE), fast);
   }
 
   public SaeConfig config() {
@@ -213,7 +220,6 @@ public final class SaeTrainer implements AutoCloseable {
     ehat = new float[rows * d];
     gOut = new float[rows * d];
     hOut = new float[rows * d];
-    sqErr = new float[rows];
     idx = new int[rows * slots];
     val = new float[rows * slots];
     auxIdx = new int[rows * kA];
@@ -290,13 +296,14 @@ public final class SaeTrainer implements AutoCloseable {
         resid[q] = e;
         e2 += (double) e * e;
       }
-      sqErr[r] = (float) e2;
       sse += e2;
     }
-    double totalVariance = totalVariance(rows);
+    double totalVariance = BatchVariance.of(xs, rows, d);
     double fvu = sse / totalVariance;
     double aux = 0;
-    if (kAux > 0 && sse > 0) {
+    double auxNorm = 0;
+    double residualVariance = kAux > 0 ? BatchVariance.of(resid, rows, d) : 0;
+    if (kAux > 0 && residualVariance > 0) {
       if (fast) {
         auxDecoder.decode(rows, d, n, kAux, auxIdx, auxVal, s.wDec, ehat);
       } else {
@@ -307,7 +314,8 @@ public final class SaeTrainer implements AutoCloseable {
         double t = (double) ehat[q] - resid[q];
         num += t * t;
       }
-      aux = num / sse;
+      auxNorm = 1.0 / residualVariance; // OpenAI's normalisation (docs/engine.md, AuxK)
+      aux = num * auxNorm;
     } else {
       kAux = 0;
     }
@@ -326,7 +334,7 @@ public final class SaeTrainer implements AutoCloseable {
     }
     float[] h = null;
     if (kAux > 0) {
-      float hCoef = (float) (2.0 * cfg.auxKCoeff() / sse);
+      float hCoef = (float) (2.0 * cfg.auxKCoeff() * auxNorm);
       for (int q = 0; q < rows * d; q++) {
         hOut[q] = hCoef * (ehat[q] - resid[q]);
       }
@@ -401,12 +409,15 @@ public final class SaeTrainer implements AutoCloseable {
       }
     }
     int resampled = 0;
-    if (cfg.resampleEveryTokens() > 0 && s.resampleTimes < cfg.resampleMaxTimes()
-        && s.tokensSeen >= s.nextResampleAt) {
+    if (reservoir != null && s.resampleTimes < cfg.resampleMaxTimes()) {
+      reservoir.offer(xs, rows, rng);
+    }
+    if (reservoir != null && s.resampleTimes < cfg.resampleMaxTimes() && s.tokensSeen >= s.nextResampleAt) {
       for (int i = 0; i < n; i++) {
         deadMask[i] = s.tokensSinceFired[i] >= cfg.deadTokensThreshold();
       }
-      resampled = DeadLatentResampler.resample(xc, sqErr, rows, deadMask, s, rng);
+      resampled = DeadLatentResampler.resample(reservoir, k, deadMask, s, rng, fast);
+      reservoir.clear();
       wEncDirty = true; // the resampler rewrites encoder rows in s.wEnc only
       s.resampleTimes++;
       s.nextResampleAt += cfg.resampleEveryTokens();
@@ -416,26 +427,6 @@ public final class SaeTrainer implements AutoCloseable {
     PhaseTimes times = new PhaseTimes(encodeMs, topkMs, decodeMs, backwardMs, (t4 - t3) / 1e6);
     return new StepResult(s.step, s.tokensSeen, fvu, aux, (double) firing / rows, deadFraction(),
         (double) dense / n, resampled, false, gradNorm, times);
-  }
-
-  private double totalVariance(int rows) {
-    double[] mean = new double[d];
-    for (int r = 0; r < rows; r++) {
-      for (int q = 0; q < d; q++) {
-        mean[q] += xs[r * d + q];
-      }
-    }
-    for (int q = 0; q < d; q++) {
-      mean[q] /= rows;
-    }
-    double tv = 0;
-    for (int r = 0; r < rows; r++) {
-      for (int q = 0; q < d; q++) {
-        double t = xs[r * d + q] - mean[q];
-        tv += t * t;
-      }
-    }
-    return tv;
   }
 
   private double deadFraction() {
@@ -489,7 +480,7 @@ public final class SaeTrainer implements AutoCloseable {
     meta.put("tokens_seen", s.tokensSeen);
     meta.put("input_scale_folded", s.inputScale);
     meta.put("trainer_state", STATE_FILE);
-    new Safetensors.Writer()
+    Safetensors.Writer w = new Safetensors.Writer()
         .f32("b_enc", s.bEnc, n)
         .f32("b_pre", s.bPre, d)
         .f32("adam.W_enc.m", s.mWEnc, n, d)
@@ -500,9 +491,14 @@ public final class SaeTrainer implements AutoCloseable {
         .f32("adam.W_dec.v", s.vWDec, n, d)
         .f32("adam.b_pre.m", s.mBPre, d)
         .f32("adam.b_pre.v", s.vBPre, d)
-        .i64("tokens_since_fired", s.tokensSinceFired, n)
-        .metadata("format", STATE_FORMAT)
-        .metadata("format_version", "1")
+        .i64("tokens_since_fired", s.tokensSinceFired, n);
+    if (reservoir != null && reservoir.size() > 0) {
+      w.f32(RESERVOIR, java.util.Arrays.copyOf(reservoir.rows(), reservoir.size() * d), reservoir.size(), d);
+    }
+    w.metadata("format", STATE_FORMAT)
+        .metadata("format_version", STATE_VERSION)
+        .metadata("reservoir_rows", Integer.toString(reservoir == null ? 0 : reservoir.size()))
+        .metadata("reservoir_seen", Long.toString(reservoir == null ? 0 : reservoir.seen()))
         .metadata("config", SaeFormats.JSON.writeValueAsString(cfg))
         .metadata("step", Long.toString(s.step))
         .metadata("tokens_seen", Long.toString(s.tokensSeen))
@@ -534,7 +530,7 @@ public final class SaeTrainer implements AutoCloseable {
     if (!STATE_FORMAT.equals(m.get("format"))) {
       throw new CheckpointException(stateFile, "format is '" + m.get("format") + "', expected " + STATE_FORMAT);
     }
-    if (!"1".equals(m.get("format_version"))) {
+    if (!"1".equals(m.get("format_version")) && !STATE_VERSION.equals(m.get("format_version"))) {
       throw new CheckpointException(stateFile, "unsupported format_version " + m.get("format_version"));
     }
     SaeConfig cfg;
@@ -595,6 +591,15 @@ public final class SaeTrainer implements AutoCloseable {
       t.selection.restore(Float.intBitsToFloat((int) parseLong(stateFile, m, "threshold_bits")),
           parseLong(stateFile, m, "threshold_updates"), parseLong(stateFile, m, "saturated_rows"),
           parseLong(stateFile, m, "selection_rows"));
+    }
+    int reservoirRows = m.containsKey("reservoir_rows") ? (int) parseLong(stateFile, m, "reservoir_rows") : 0;
+    if (reservoirRows > 0 && t.reservoir != null) { // format 1 has no reservoir: resampling starts a new sample
+      try {
+        t.reservoir.restore(st.f32(RESERVOIR, reservoirRows, d), reservoirRows, parseLong(stateFile, m, "reservoir_seen"));
+      } catch (IllegalArgumentException e) {
+        t.close();
+        throw new CheckpointException(stateFile, e.getMessage());
+      }
     }
     return t;
   }

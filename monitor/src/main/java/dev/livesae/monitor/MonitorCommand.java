@@ -1,5 +1,6 @@
 package dev.livesae.monitor;
 
+import dev.livesae.service.HttpAuth;
 import dev.livesae.service.ServiceHttpServer;
 import dev.livesae.clients.ClusterCheck;
 import dev.livesae.service.KafkaConnectivity;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Spec;
                 + "against a baseline.",
                 "Writes window summaries to telemetry.windows.<model>.<hookpoint>, drift events to "
                         + "telemetry.drift.<model>.<hookpoint>, bad records to dlq.<topic>; serves /metrics, /health, "
-                        + "/features/{id}, /features/top and /drift over HTTP. Runs until Ctrl-C."})
+                        + "/features/{id}, /features/top, /drift and the feature explorer page at / over HTTP. Runs until Ctrl-C."})
 public final class MonitorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -132,8 +133,33 @@ public final class MonitorCommand implements Callable<Integer> {
             description = "Largest k (latents per token) accepted (default: ${DEFAULT-VALUE}).")
     int maxK;
 
+    @Option(names = "--contexts", defaultValue = "on", paramLabel = "on|off",
+            description = "Keep, per feature, the top activating examples and a sample per activation quantile, each a window "
+                    + "of token ids around the firing token (user text), and an activation histogram, for the explorer at / "
+                    + "and /features/{id}; off keeps every telemetry number and stores no text (default: ${DEFAULT-VALUE}).")
+    String contexts;
+
+    @Option(names = "--context-retention", defaultValue = "7d", paramLabel = "DURATION",
+            description = "Examples older than this (their code record's timestamp) are dropped from the store, e.g. 7d, 12h, "
+                    + "90m or P7D (default: ${DEFAULT-VALUE}).")
+    String contextRetention;
+
+    @Option(names = "--context-examples", defaultValue = "" + ContextOptions.DEFAULT_TOP_EXAMPLES, paramLabel = "N",
+            description = "Highest-activation examples kept per feature, 1..200; the quantile sample adds "
+                    + ContextOptions.QUANTILE_BINS + " x " + ContextOptions.DEFAULT_SAMPLES_PER_BIN + " (default: ${DEFAULT-VALUE}).")
+    int contextExamples;
+
+    @Option(names = HttpAuth.FILE_FLAG, paramLabel = "FILE",
+            description = "File holding the credentials the explorer and the JSON routes require: one line 'bearer <token>' "
+                    + "or 'basic <user>:<password>'; else the environment variable " + HttpAuth.ENV + ". Required when "
+                    + "--metrics-host is not a loopback address and --contexts is on. /metrics and /health stay open.")
+    Path httpCredentialsFile;
+
     @Mixin
     TopicOptions topicOptions = new TopicOptions();
+
+    /** The environment {@link HttpAuth#ENV} is read from (tests replace it). */
+    Map<String, String> environment = System.getenv();
 
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
@@ -180,7 +206,8 @@ public final class MonitorCommand implements Callable<Integer> {
                     denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort,
                     cfg.userProperties(), maxSaes, MonitorOptions.DEFAULT_DECODE_LIMITS.withMaxRecordBytes(maxRecordBytes)
                             .withMaxDimensions(DecodeLimits.DEFAULT_MAX_D_IN, maxDSae, maxK),
-                    new DriftOptions(driftFalseAlarmRate, driftBaselineWindows, driftMovers), saePartitions);
+                    new DriftOptions(driftFalseAlarmRate, driftBaselineWindows, driftMovers), saePartitions,
+                    contextOptions(), HttpAuth.load(httpCredentialsFile, environment));
             if (baselineFile != null) {
                 Baseline.read(baselineFile);
             }
@@ -190,6 +217,16 @@ public final class MonitorCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    private ContextOptions contextOptions() {
+        boolean on = switch (contexts == null ? "" : contexts.toLowerCase(java.util.Locale.ROOT)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("--contexts must be on or off (got " + contexts + ")");
+        };
+        return ContextOptions.DEFAULTS.withEnabled(on).withRetention(ContextOptions.parseDuration(contextRetention))
+                .withTopExamples(contextExamples);
     }
 
     /** Kafka clients log their whole configuration at INFO; keep WARN unless the user set a level. */
@@ -225,6 +262,8 @@ public final class MonitorCommand implements Callable<Integer> {
             if (options.metricsPort() != ServiceHttpServer.OFF) {
                 out.printf("monitor: %s/metrics  %s/features/top?n=20  %s/health%n", service.httpUri(), service.httpUri(),
                         service.httpUri());
+                out.printf("monitor: feature explorer %s%s%n", service.pageUri(),
+                        options.httpAuth() == null ? "" : " (" + options.httpAuth().scheme() + " credentials required)");
             }
             out.println("Ready");
             out.flush();

@@ -10,14 +10,16 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.livesae.service.HttpAuth;
 import dev.livesae.service.ServiceHttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The monitor's routes on the service's HTTP server ({@link ServiceHttpServer}: {@code /metrics}, {@code /health}):
- * {@code /features/{id}}, {@code /features/top?n=20} and {@code /drift} (the last drift decision per stream, with
- * the latents that moved most). Feature answers come from {@link StateQuery} (Kafka
+ * {@code /features/{id}} (with contexts, histogram and density history), {@code /features?offset&limit&sort&order&q}
+ * (one page of the feature table), {@code /features/top?n=20}, {@code /streams}, {@code /drift} (the last drift
+ * decision per stream, with the latents that moved most), and the explorer page at {@code /}. Feature answers come from {@link StateQuery} (Kafka
  * Streams interactive queries); with more than one stream, {@code ?sae_id=..&hookpoint=..} choose one.
  */
 final class MonitorHttpServer {
@@ -38,8 +40,37 @@ final class MonitorHttpServer {
 
     /** Adds the monitor's routes, {@code /drift} answering from {@code drift} (the last DRIFT event per stream). */
     static void addRoutes(ServiceHttpServer server, StateQuery states, Supplier<Map<StreamKey, DriftEvent>> drift) {
-        server.route("/features", ex -> features(ex, states));
-        server.route("/drift", ex -> drift(ex, drift.get()));
+        addRoutes(server, states, drift, new ExplorerViews.Sources(ContextQuery.NONE, VocabularyCache.NONE,
+                new FeatureHistory(), ContextOptions.OFF), null);
+    }
+
+    /**
+     * Adds the monitor's routes and the explorer ({@code /} and its assets under {@code /explorer/}); every one of
+     * them requires {@code auth} when it is not null ({@code /metrics} and {@code /health} stay open: no user text).
+     */
+    static void addRoutes(ServiceHttpServer server, StateQuery states, Supplier<Map<StreamKey, DriftEvent>> drift,
+                          ExplorerViews.Sources sources, HttpAuth auth) {
+        server.route("/features", ex -> features(ex, states, sources), auth);
+        server.route("/streams", ex -> streams(ex, states), auth);
+        server.route("/drift", ex -> drift(ex, drift.get()), auth);
+        server.route("/explorer/", ExplorerAssets::serve, auth);
+        server.route("/", ExplorerAssets::serveIndex, auth);
+    }
+
+    /** The streams this process holds state for, for the page's stream selector. */
+    private static void streams(HttpExchange ex, StateQuery query) throws IOException {
+        try {
+            var out = query.states().entrySet().stream()
+                    .sorted(Map.Entry.comparingByKey(Comparator.comparing(StreamKey::toString)))
+                    .map(e -> Map.of("saeId", e.getKey().saeId(), "hookpoint", e.getKey().hookpoint(),
+                            "model", e.getValue().model, "dictionaryVersion", e.getValue().version, "dSae", e.getValue().dSae,
+                            "tokensSeen", e.getValue().tokensSeen))
+                    .toList();
+            json(ex, 200, Map.of("streams", out));
+        } catch (RuntimeException e) {
+            LOG.warn("stream query failed", e);
+            json(ex, 503, Map.of("error", "state not queryable now: " + e.getMessage()));
+        }
     }
 
     /** The last DRIFT event of each stream this process runs, filtered by {@code sae_id} and {@code hookpoint}. */
@@ -61,13 +92,14 @@ final class MonitorHttpServer {
         json(ex, 200, Map.of("streams", events));
     }
 
-    private static void features(HttpExchange ex, StateQuery query) throws IOException {
+    private static void features(HttpExchange ex, StateQuery query, ExplorerViews.Sources sources) throws IOException {
         try {
             String path = ex.getRequestURI().getPath();
             Map<String, String> params = params(ex.getRequestURI());
+            boolean list = path.equals("/features") || path.equals("/features/");
             String rest = path.startsWith("/features/") ? path.substring("/features/".length()) : "";
-            if (rest.isEmpty() || rest.contains("/")) {
-                json(ex, 404, Map.of("error", "use /features/top?n=20 or /features/{id}"));
+            if (!list && (rest.isEmpty() || rest.contains("/"))) {
+                json(ex, 404, Map.of("error", "use /features?offset=0&limit=50&sort=density&q=, /features/top?n=20 or /features/{id}"));
                 return;
             }
             Map<StreamKey, FeatureState> states = query.states();
@@ -78,10 +110,13 @@ final class MonitorHttpServer {
                         states.keySet().stream().map(StreamKey::toString).toList()));
                 return;
             }
-            if (rest.equals("top")) {
+            if (list) {
+                json(ex, 200, ExplorerViews.page(s, sources, params.get("sort"), params.get("order"), params.get("q"),
+                        Integer.parseInt(params.getOrDefault("offset", "0")), Integer.parseInt(params.getOrDefault("limit", "50"))));
+            } else if (rest.equals("top")) {
                 json(ex, 200, FeatureViews.top(s, Integer.parseInt(params.getOrDefault("n", "20"))));
             } else {
-                json(ex, 200, FeatureViews.feature(s, Integer.parseInt(rest)));
+                json(ex, 200, ExplorerViews.detail(s, Integer.parseInt(rest), sources));
             }
         } catch (NumberFormatException e) {
             json(ex, 400, Map.of("error", "not an integer: " + e.getMessage()));

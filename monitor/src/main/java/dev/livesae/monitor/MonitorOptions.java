@@ -2,6 +2,7 @@ package dev.livesae.monitor;
 
 import dev.livesae.clients.ClientProperties;
 import dev.livesae.clients.KafkaClientConfig;
+import dev.livesae.service.HttpAuth;
 import dev.livesae.service.ServiceHttpServer;
 import dev.livesae.wire.DecodeLimits;
 import java.nio.file.Path;
@@ -36,12 +37,16 @@ import java.util.regex.PatternSyntaxException;
  *                          decoded code batches are routed through by SAE, so instances share SAEs rather than
  *                          input partition numbers; 0 = no repartition (tasks follow the input partitions)
  * @param drift             the drift decision's settings
+ * @param contexts          what is kept of the text around firings (examples, histograms), and for how long
+ * @param httpAuth          credentials the explorer page and the JSON routes require, or null (then the HTTP endpoint
+ *                          must bind a loopback address, or contexts must be off)
  */
 public record MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
                              int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
                              Path baselineFile, Path stateDir, String applicationId, String metricsHost,
                              int metricsPort, Map<String, String> kafkaProperties, int maxSaes,
-                             DecodeLimits decodeLimits, DriftOptions drift, int saePartitions) {
+                             DecodeLimits decodeLimits, DriftOptions drift, int saePartitions,
+                             ContextOptions contexts, HttpAuth httpAuth) {
     public static final int DEFAULT_WINDOW_TOKENS = 50_000;
     public static final double DEFAULT_DENSE_THRESHOLD = 0.1;
     public static final int DEFAULT_TOP_N = 20;
@@ -113,6 +118,39 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
             throw new IllegalArgumentException("--sae-partitions must be in [0, " + MAX_SAE_PARTITIONS + "], 0 = follow the input "
                     + "partitions (got " + saePartitions + ")");
         }
+        if (contexts == null) {
+            throw new IllegalArgumentException("contexts options must be set (got null)");
+        }
+        if (contexts.enabled() && httpAuth == null && metricsPort != ServiceHttpServer.OFF && !HttpAuth.isLoopback(metricsHost)) {
+            throw new IllegalArgumentException("--metrics-host " + metricsHost + " is not a loopback address, and the explorer and "
+                    + "/features serve user text: give credentials with " + HttpAuth.FILE_FLAG + " FILE or the environment variable "
+                    + HttpAuth.ENV + " ('bearer <token>' or 'basic <user>:<password>'), or run with --contexts off");
+        }
+    }
+
+    /** Options with the default contexts and no HTTP credentials. */
+    public MonitorOptions(String bootstrap, List<String> topics, String topicPattern, int windowTokens,
+                          int baselineTokens, long deadHorizonTokens, double denseThreshold, int topN,
+                          Path baselineFile, Path stateDir, String applicationId, String metricsHost,
+                          int metricsPort, Map<String, String> kafkaProperties, int maxSaes,
+                          DecodeLimits decodeLimits, DriftOptions drift, int saePartitions) {
+        this(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens, denseThreshold, topN,
+                baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits,
+                drift, saePartitions, ContextOptions.DEFAULTS, null);
+    }
+
+    /** A copy keeping {@code c} of the text around firings. */
+    public MonitorOptions withContexts(ContextOptions c) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
+                maxSaes, decodeLimits, drift, saePartitions, c, httpAuth);
+    }
+
+    /** A copy whose explorer and JSON routes require {@code auth} (null: open, loopback only unless contexts are off). */
+    public MonitorOptions withHttpAuth(HttpAuth auth) {
+        return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
+                maxSaes, decodeLimits, drift, saePartitions, contexts, auth);
     }
 
     /** Options with the default SAE partitions. */
@@ -129,7 +167,7 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     public MonitorOptions withSaePartitions(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
                 denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
-                maxSaes, decodeLimits, drift, n);
+                maxSaes, decodeLimits, drift, n, contexts, httpAuth);
     }
 
     /** Options with the default drift decision settings. */
@@ -160,7 +198,7 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     /** A copy whose clients get these user properties. */
     public MonitorOptions withKafkaProperties(Map<String, String> props) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, props, maxSaes, decodeLimits, drift, saePartitions);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, props, maxSaes, decodeLimits, drift, saePartitions, contexts, httpAuth);
     }
 
     /** Options with every default, reading {@code topics}. */
@@ -173,54 +211,54 @@ public record MonitorOptions(String bootstrap, List<String> topics, String topic
     /** A copy with window W, baseline W and dead horizon 10 W. */
     public MonitorOptions withWindowTokens(int w) {
         return new MonitorOptions(bootstrap, topics, topicPattern, w, w, (long) DEFAULT_DEAD_HORIZON_WINDOWS * w,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions, contexts, httpAuth);
     }
 
     public MonitorOptions withBaselineTokens(int b) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, b, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions, contexts, httpAuth);
     }
 
     public MonitorOptions withDeadHorizonTokens(long h) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, h,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions, contexts, httpAuth);
     }
 
     public MonitorOptions withBaselineFile(Path file) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
+                denseThreshold, topN, file, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions, contexts, httpAuth);
     }
 
     public MonitorOptions withApplicationId(String id) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
+                denseThreshold, topN, baselineFile, stateDir, id, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions, contexts, httpAuth);
     }
 
     public MonitorOptions withMetrics(String host, int port) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
+                denseThreshold, topN, baselineFile, stateDir, applicationId, host, port, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions, contexts, httpAuth);
     }
 
     public MonitorOptions withMaxSaes(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
                 denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
-                n, decodeLimits, drift, saePartitions);
+                n, decodeLimits, drift, saePartitions, contexts, httpAuth);
     }
 
     public MonitorOptions withDecodeLimits(DecodeLimits limits) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
                 denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
-                maxSaes, limits, drift, saePartitions);
+                maxSaes, limits, drift, saePartitions, contexts, httpAuth);
     }
 
     public MonitorOptions withTopN(int n) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
-                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions);
+                denseThreshold, n, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties, maxSaes, decodeLimits, drift, saePartitions, contexts, httpAuth);
     }
 
     public MonitorOptions withDrift(DriftOptions d) {
         return new MonitorOptions(bootstrap, topics, topicPattern, windowTokens, baselineTokens, deadHorizonTokens,
                 denseThreshold, topN, baselineFile, stateDir, applicationId, metricsHost, metricsPort, kafkaProperties,
-                maxSaes, decodeLimits, d, saePartitions);
+                maxSaes, decodeLimits, d, saePartitions, contexts, httpAuth);
     }
 }

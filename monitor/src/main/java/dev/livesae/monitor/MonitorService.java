@@ -22,6 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -61,6 +62,7 @@ public final class MonitorService implements AutoCloseable {
     private final Map<StreamKey, WindowSummary> latestWindows = new ConcurrentHashMap<>();
     private final Map<StreamKey, DriftEvent> latestDrift = new ConcurrentHashMap<>();
     private final Map<StreamKey, DriftEvent> latestTests = new ConcurrentHashMap<>();
+    private final FeatureHistory history = new FeatureHistory();
 
     private MonitorService(MonitorOptions options, TopicSettings topicSettings, Map<String, ?> streamsOverrides,
                            TelemetryListener extra) throws IOException {
@@ -85,6 +87,7 @@ public final class MonitorService implements AutoCloseable {
             @Override
             public void onWindow(WindowSummary s) {
                 latestWindows.put(new StreamKey(s.saeId(), s.hookpoint()), s);
+                history.onWindow(s);
                 extra.onWindow(s);
             }
 
@@ -114,7 +117,10 @@ public final class MonitorService implements AutoCloseable {
                 return new ServiceHttpServer.Health(st == KafkaStreams.State.RUNNING
                         || st == KafkaStreams.State.REBALANCING, st.name());
             });
-            MonitorHttpServer.addRoutes(http, this::states, () -> Map.copyOf(latestTests));
+            ContextQuery contexts = options.contexts().enabled() ? new StoreContextQuery() : ContextQuery.NONE;
+            VocabularyCache vocabulary = new VocabularyCache(options.kafka(), options.applicationId() + "-vocabulary");
+            MonitorHttpServer.addRoutes(http, this::states, () -> Map.copyOf(latestTests),
+                    new ExplorerViews.Sources(contexts, vocabulary, history, options.contexts()), options.httpAuth());
         }
         LOG.info("monitor reading {} on {}; {}", options.topicPattern() != null
                 ? "pattern " + options.topicPattern() : options.topics(), options.bootstrap(),
@@ -227,6 +233,41 @@ public final class MonitorService implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The contexts store through interactive queries. */
+    private final class StoreContextQuery implements ContextQuery {
+        private ReadOnlyKeyValueStore<String, byte[]> store() {
+            return streams.store(StoreQueryParameters.fromNameAndType(MonitorTopology.CONTEXT_STORE,
+                    QueryableStoreTypes.keyValueStore()));
+        }
+
+        @Override
+        public boolean enabled() {
+            return true;
+        }
+
+        @Override
+        public byte[] get(String key) {
+            return store().get(key);
+        }
+
+        @Override
+        public Map<String, byte[]> scan(String prefix) {
+            Map<String, byte[]> out = new HashMap<>();
+            try (KeyValueIterator<String, byte[]> it = store().prefixScan(prefix, new StringSerializer())) {
+                while (it.hasNext()) {
+                    KeyValue<String, byte[]> kv = it.next();
+                    out.put(kv.key, kv.value);
+                }
+            }
+            return out;
+        }
+    }
+
+    /** The explorer page, {@code http://host:port/}. */
+    public URI pageUri() {
+        return URI.create(requireHttp().url("/"));
     }
 
     @Override

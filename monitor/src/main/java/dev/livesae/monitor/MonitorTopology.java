@@ -32,7 +32,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * codes.* (bytes) ─▶ decode ─┬─ rejected ─▶ dead-letter ─────────────────────────────────────────┐
- *                            └─ ok ─▶ codes-by-sae (repartition by SAE) ─▶ telemetry [monitor-state] ─┴─▶ sink:
+ *                            └─ ok ─▶ codes-by-sae (repartition by SAE) ─┬▶ telemetry [monitor-state] ─┴─▶ sink:
+ *                                                                        └▶ contexts [monitor-contexts] (--contexts on)
  *                                              ▲ reads [monitor-pinned-baselines]    dlq.&lt;source&gt;,
  * telemetry.baselines (global) ─▶ pinned-baselines                                   telemetry.windows.&lt;m&gt;.&lt;h&gt;,
  *                                                                                   telemetry.drift.&lt;m&gt;.&lt;h&gt;
@@ -41,6 +42,11 @@ import org.apache.kafka.streams.state.Stores;
 public final class MonitorTopology {
     /** Per-stream {@link FeatureState}: open window, baseline, last closed window, last firings. */
     public static final String STATE_STORE = "monitor-state";
+    /**
+     * Per feature of each stream's current dictionary version: top and sampled examples (token windows) and the
+     * activation histogram ({@link ContextKeys}); only with {@code --contexts on}.
+     */
+    public static final String CONTEXT_STORE = "monitor-contexts";
     /** Pinned baselines from {@link Topics#BASELINES}, keyed {@code <saeId>/<dictionaryVersion>}. */
     public static final String PINNED_STORE = "monitor-pinned-baselines";
     /** Store values (a state of d_sae=24576 is about 1 MB) are larger than Kafka's 1 MB default. */
@@ -92,6 +98,13 @@ public final class MonitorTopology {
                             .withName(BY_SAE).withNumberOfPartitions(options.saePartitions()))
                     .mapValues(b -> (Decoded) new Decoded.Ok(b), Named.as("codes-by-sae-wrap"));
         }
+        if (options.contexts().enabled()) {
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CONTEXT_STORE),
+                            Serdes.String(), Serdes.ByteArray())
+                    .withCachingEnabled()
+                    .withLoggingEnabled(contextChangelogConfig(options.contexts())));
+            ok.process(() -> new ContextProcessor(options.contexts()), Named.as("contexts"), CONTEXT_STORE);
+        }
         KStream<byte[], Outbound> telemetry = ok
                 .process(() -> new TelemetryProcessor(options, metrics, listener, fileBaseline, topics),
                         Named.as("telemetry"), STATE_STORE);
@@ -99,6 +112,17 @@ public final class MonitorTopology {
                 .to((key, value, context) -> value.topic(),
                         Produced.with(Serdes.ByteArray(), Outbound.serde()).withName("outbound-sink"));
         return builder.build();
+    }
+
+    /**
+     * The contexts changelog rolls segments at least every half retention (between 10 minutes and a day), so the
+     * cleaner can compact away superseded and swept examples soon after --context-retention.
+     */
+    static Map<String, String> contextChangelogConfig(ContextOptions contexts) {
+        long half = contexts.retention().toMillis() / 2;
+        long segment = Math.max(10 * 60_000L, Math.min(24 * 3_600_000L, half));
+        return Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES), "segment.ms", Long.toString(segment),
+                "delete.retention.ms", Long.toString(segment));
     }
 
     /**

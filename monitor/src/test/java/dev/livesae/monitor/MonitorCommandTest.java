@@ -42,6 +42,37 @@ class MonitorCommandTest {
     }
 
     @Test
+    void contextsFlagsSetWhatIsStoredAndForHowLong() {
+        MonitorOptions o = parsed("--bootstrap", "h:1", "--topic", "t").options();
+        assertThat(o.contexts()).isEqualTo(ContextOptions.DEFAULTS);
+        o = parsed("--bootstrap", "h:1", "--topic", "t", "--contexts", "off", "--context-retention", "12h",
+                "--context-examples", "5").options();
+        assertThat(o.contexts().enabled()).isFalse();
+        assertThat(o.contexts().retention()).isEqualTo(java.time.Duration.ofHours(12));
+        assertThat(o.contexts().topExamples()).isEqualTo(5);
+        assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--contexts", "maybe")).contains("--contexts must be on or off");
+        assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--context-retention", "soon")).contains("--context-retention");
+        assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--context-examples", "0")).contains("--context-examples");
+    }
+
+    @Test
+    void bindingBeyondLoopbackWithContextsNeedsCredentialsFromAFileOrTheEnvironment(@org.junit.jupiter.api.io.TempDir
+                                                                                       java.nio.file.Path dir) throws Exception {
+        assertThat(rejection("--bootstrap", "h:1", "--topic", "t", "--metrics-host", "0.0.0.0"))
+                .contains("--metrics-host 0.0.0.0 is not a loopback address").contains(dev.livesae.service.HttpAuth.FILE_FLAG)
+                .contains("--contexts off");
+        assertThat(parsed("--bootstrap", "h:1", "--topic", "t", "--metrics-host", "0.0.0.0", "--contexts", "off")
+                .options().httpAuth()).isNull();
+        java.nio.file.Path file = dir.resolve("cred");
+        java.nio.file.Files.writeString(file, "bearer 0123456789abcdef");
+        assertThat(parsed("--bootstrap", "h:1", "--topic", "t", "--metrics-host", "0.0.0.0",
+                dev.livesae.service.HttpAuth.FILE_FLAG, file.toString()).options().httpAuth().scheme()).isEqualTo("Bearer");
+        MonitorCommand fromEnv = parsed("--bootstrap", "h:1", "--topic", "t", "--metrics-host", "0.0.0.0");
+        fromEnv.environment = java.util.Map.of(dev.livesae.service.HttpAuth.ENV, "basic ops:long-enough-password");
+        assertThat(fromEnv.options().httpAuth().scheme()).isEqualTo("Basic");
+    }
+
+    @Test
     void topicPatternIsAccepted() {
         MonitorOptions o = parsed("--bootstrap", "h:1", "--topic-pattern", "codes\\..*").options();
         assertThat(o.topicPattern()).isEqualTo("codes\\..*");

@@ -88,11 +88,22 @@ public final class ServiceHttpServer implements AutoCloseable {
      * answered; the exchange is closed afterwards whatever the handler did.
      */
     public ServiceHttpServer route(String path, HttpHandler handler) {
+        return route(path, handler, null);
+    }
+
+    /**
+     * Adds a route that answers only requests carrying {@code auth}'s credentials (401 with a
+     * {@code WWW-Authenticate} challenge otherwise); {@code auth} null = open, as {@link #route(String, HttpHandler)}.
+     */
+    public ServiceHttpServer route(String path, HttpHandler handler, HttpAuth auth) {
         server.createContext(path, ex -> {
             try {
                 String method = ex.getRequestMethod();
                 if (!"GET".equals(method) && !"HEAD".equals(method)) {
                     respond(ex, 405, "text/plain; charset=utf-8", "only GET and HEAD\n");
+                } else if (auth != null && !auth.admits(ex)) {
+                    ex.getResponseHeaders().set("WWW-Authenticate", auth.scheme() + " realm=\"livesae\"");
+                    respond(ex, 401, "text/plain; charset=utf-8", "credentials required\n");
                 } else {
                     handler.handle(ex);
                 }

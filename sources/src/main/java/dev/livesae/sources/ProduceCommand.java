@@ -438,6 +438,10 @@ public final class ProduceCommand implements Callable<Integer> {
                 }
             }
             List<String> topics = prepareTopics(options, hooks);
+            // token text for readers of the codes (the monitor's explorer), once per model on a compacted topic
+            String vocabTopic = VocabularyPublisher.publish(KafkaClientConfig.of(options.bootstrapServers(), options.kafka()),
+                    topicSettings(), VocabularyPublisher.of(options.model(), m.tokenizer()));
+            err.printf("published the tokenizer vocabulary (%d tokens) to %s%n", m.tokenizer().vocabularySize(), vocabTopic);
             AtomicLong tokens = new AtomicLong();
             TextLines[] texts = {texts()};
             try (ActivationPublisher publisher = new ActivationPublisher(options, registry);

@@ -7,12 +7,16 @@ import java.util.SplittableRandom;
  * Synthetic activations with known features in superposition (labelled as synthetic; for checking
  * that a trainer recovers a dictionary it can be compared against).
  *
- * <p>Generative model, all draws from one {@link SplittableRandom} seeded with {@code seed}, in this order:
+ * <p>Generative model. Two {@link SplittableRandom} streams, each seeded from {@code seed} and its own purpose
+ * ({@code streamSeed(seed, "synthetic.features")} and {@code streamSeed(seed, "synthetic.samples")}, the
+ * derivation of the engine's {@code Seeds.derive}), so the trainer's initialisation, seeded from the same
+ * number with another purpose, never starts at the true dictionary:
  * <ol>
- *   <li>Dictionary {@code D} [m, d]: row i is a standard Gaussian vector (Box-Muller) scaled to unit norm.</li>
+ *   <li>Dictionary {@code D} [m, d], from the features stream: row i is a standard Gaussian vector
+ *       (Box-Muller) scaled to unit norm.</li>
  *   <li>Firing probabilities: {@code p_i = min(1, c (i + 1)^-alpha)} with c chosen so that
  *       {@code sum_i c (i + 1)^-alpha = meanActive}: feature 0 fires most often (power law).</li>
- *   <li>Per token, for i = 0..m-1: feature i fires if {@code u < p_i} (u uniform); if it fires its
+ *   <li>Per token, from the samples stream, for i = 0..m-1: feature i fires if {@code u < p_i} (u uniform); if it fires its
  *       magnitude is {@code a_i = magnitudeMean (0.5 + u')}; then
  *       {@code x = sum_i a_i D_i + noiseStd * g}, g standard Gaussian [d].</li>
  * </ol>
@@ -37,7 +41,8 @@ public final class SyntheticActivations implements RowSource {
         }
         this.config = config;
         this.limit = rows;
-        this.random = new SplittableRandom(config.seed());
+        this.random = new SplittableRandom(streamSeed(config.seed(), "synthetic.samples"));
+        SplittableRandom features = new SplittableRandom(streamSeed(config.seed(), "synthetic.features"));
         int m = config.features();
         int d = config.dIn();
         this.dictionary = new float[m * d];
@@ -45,7 +50,7 @@ public final class SyntheticActivations implements RowSource {
         for (int i = 0; i < m; i++) {
             double norm = 0;
             for (int j = 0; j < d; j++) {
-                v[j] = gaussian();
+                v[j] = gaussian(features);
                 norm += v[j] * v[j];
             }
             norm = Math.sqrt(norm);
@@ -111,7 +116,7 @@ public final class SyntheticActivations implements RowSource {
                 }
             }
             for (int j = 0; j < d; j++) {
-                out[r * d + j] = (float) (x[j] + config.noiseStd() * gaussian());
+                out[r * d + j] = (float) (x[j] + config.noiseStd() * gaussian(random));
             }
         }
         produced += n;
@@ -119,10 +124,29 @@ public final class SyntheticActivations implements RowSource {
     }
 
     /** Standard normal by Box-Muller (one value per two uniforms, so the sequence is simple to reproduce). */
-    private double gaussian() {
+    private static double gaussian(SplittableRandom random) {
         double u1 = random.nextDouble();
         double u2 = random.nextDouble();
         return Math.sqrt(-2 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    /**
+     * The starting state of the stream for {@code purpose}: {@code mix64(seed ^ mix64(fnv1a64(utf8(purpose))))}
+     * with the SplitMix64 finaliser; the same function as the engine's {@code Seeds.derive} (this module does not
+     * depend on the engine), written out in docs/producer.md for other languages.
+     */
+    static long streamSeed(long seed, String purpose) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : purpose.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return mix64(seed ^ mix64(h));
+    }
+
+    private static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     @Override

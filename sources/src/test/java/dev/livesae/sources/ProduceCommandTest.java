@@ -108,6 +108,16 @@ class ProduceCommandTest {
             expected = model.forward(List.of(texts.get(0), texts.get(2)), Set.of("blocks.0.hook_resid_post", "blocks.5.hook_resid_post"));
             assertThat(model.decode(new int[] {expected.tokenIds()[0]})).containsExactly("[CLS]");
         }
+        // the tokenizer vocabulary, once, on the compacted vocab.<model>: token text for the monitor's explorer
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> vocab = dev.livesae.kafka.test.TopicRecords.readAll(
+                KAFKA.bootstrapServers(), Topics.vocab("cmd-minilm"), 1, org.apache.kafka.common.IsolationLevel.READ_UNCOMMITTED,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+        assertThat(vocab).hasSize(1);
+        assertThat(new String(vocab.get(0).key(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("cmd-minilm");
+        dev.livesae.wire.Vocabulary words = dev.livesae.wire.Vocabulary.decode("cmd-minilm", vocab.get(0).value());
+        assertThat(words.size()).isEqualTo(30_522);
+        assertThat(words.text(expected.tokenIds()[0])).isEqualTo("[CLS]");
+        assertThat(words.text(expected.tokenIds()[1])).isEqualTo("the");
         for (String hook : List.of("blocks.0.hook_resid_post", "blocks.5.hook_resid_post")) {
             List<ActivationBatch> batches = read(Topics.activations("cmd-minilm", hook), expected.rows());
             ActivationBatch b = batches.get(0);

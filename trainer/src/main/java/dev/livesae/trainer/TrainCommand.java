@@ -147,6 +147,15 @@ public final class TrainCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     long deadTokens;
 
+    @Option(names = "--resample-every", paramLabel = "TOKENS", defaultValue = "" + TrainerOptions.DEFAULT_RESAMPLE_EVERY,
+            description = "Resample dead latents every this many trained tokens (Anthropic's recipe: inputs drawn by squared "
+                    + "loss from a reservoir of recent inputs); 0 = off (default: ${DEFAULT-VALUE}).")
+    long resampleEvery;
+
+    @Option(names = "--resample-max-times", paramLabel = "N", defaultValue = "" + TrainerOptions.DEFAULT_RESAMPLE_MAX_TIMES,
+            description = "Resample at most N times; 0 = off (default: ${DEFAULT-VALUE}).")
+    int resampleMaxTimes;
+
     @Option(names = "--sae-id", paramLabel = "ID",
             description = "Id stamped on codes (default: <hookpoint>.topk-<n>-k<k>-<random>, kept across restarts).")
     String saeId;
@@ -223,6 +232,7 @@ public final class TrainCommand implements Callable<Integer> {
                     .metricsPort(metricsPort).metricsHost(metricsHost)
                     .dictionaryVersion(dictionaryVersion).maxTokens(maxTokens).groupId(groupId).seed(seed).lr(lr)
                     .warmupSteps(warmupSteps).deadTokens(deadTokens)
+                    .resampleEvery(resampleEvery).resampleMaxTimes(resampleMaxTimes)
                     .saeId(saeId).emitCodes(!noCodes).codesSample(codesSample).maxBatchRows(maxBatchRows)
                     .progressEvery(Duration.ofSeconds(progressEverySeconds)).start(StartPosition.parse(start))
                     .commitInterval(Duration.ofMillis(commitIntervalMs))

@@ -33,6 +33,8 @@ import dev.livesae.engine.SaeConfig;
  * @param warmupSteps      learning-rate warm-up steps, or -1 for the engine default (1000)
  * @param deadTokens       a latent that has not fired in this many tokens is dead (AuxK, dead fraction);
  *                         0 = engine default (10M)
+ * @param resampleEvery    resample dead latents every this many trained tokens (0 = never)
+ * @param resampleMaxTimes resample at most this many times
  * @param saeId            id written into every CodeBatch, or null to derive one
  * @param codesSample      publish the codes of one token in this many (1 = every token): per record, the rows
  *                         {@code r} with {@code r % codesSample == phase}, the phase a hash of partition and offset
@@ -79,6 +81,8 @@ public record TrainerOptions(
         float lr,
         long warmupSteps,
         long deadTokens,
+        long resampleEvery,
+        int resampleMaxTimes,
         String saeId,
         boolean emitCodes,
         int codesSample,
@@ -102,6 +106,9 @@ public record TrainerOptions(
     public static final long DEFAULT_MAX_LAG = 1000;
     public static final String DEFAULT_METRICS_HOST = "127.0.0.1";
     public static final long DEFAULT_SEED = 42;
+    /** 2.5 x the default dead threshold of 10M tokens, as measured in docs/trainer.md (Resampling). */
+    public static final long DEFAULT_RESAMPLE_EVERY = 25_000_000L;
+    public static final int DEFAULT_RESAMPLE_MAX_TIMES = 4;
     public static final int DEFAULT_MAX_BATCH_ROWS = 65536;
     public static final Duration DEFAULT_PROGRESS_EVERY = Duration.ofSeconds(5);
     /** One code per this many tokens at most: beyond it a record of a few thousand rows publishes almost nothing. */
@@ -192,6 +199,12 @@ public record TrainerOptions(
         if (deadTokens < 0) {
             throw new IllegalArgumentException("--dead-tokens must be >= 0, 0 for the default (got " + deadTokens + ")");
         }
+        if (resampleEvery < 0) {
+            throw new IllegalArgumentException("--resample-every must be >= 0 tokens, 0 = off (got " + resampleEvery + ")");
+        }
+        if (resampleMaxTimes < 0) {
+            throw new IllegalArgumentException("--resample-max-times must be >= 0 (got " + resampleMaxTimes + ")");
+        }
         if (saeId != null && saeId.isBlank()) {
             throw new IllegalArgumentException("--sae-id must not be blank");
         }
@@ -270,7 +283,7 @@ public record TrainerOptions(
         SaeConfig def = SaeConfig.defaults(dIn, dSaeFor(dIn), k);
         return new SaeConfig(dIn, def.dSae(), k, def.kAux(), deadTokens > 0 ? deadTokens : def.deadTokensThreshold(),
                 def.auxKCoeff(), lr, warmupSteps >= 0 ? warmupSteps : def.warmupSteps(), def.clipGradNorm(),
-                def.resampleEveryTokens(), def.resampleMaxTimes(), def.auxK(), seed);
+                resampleEvery, resampleMaxTimes, def.auxK(), seed);
     }
 
     public static Builder builder(String bootstrap, String topic) {
@@ -305,6 +318,8 @@ public record TrainerOptions(
         private float lr;
         private long warmupSteps = -1;
         private long deadTokens;
+        private long resampleEvery = DEFAULT_RESAMPLE_EVERY;
+        private int resampleMaxTimes = DEFAULT_RESAMPLE_MAX_TIMES;
         private String saeId;
         private boolean emitCodes = true;
         private int codesSample = 1;
@@ -346,6 +361,8 @@ public record TrainerOptions(
         public Builder lr(float v) { lr = v; return this; }
         public Builder warmupSteps(long v) { warmupSteps = v; return this; }
         public Builder deadTokens(long v) { deadTokens = v; return this; }
+        public Builder resampleEvery(long v) { resampleEvery = v; return this; }
+        public Builder resampleMaxTimes(int v) { resampleMaxTimes = v; return this; }
         public Builder saeId(String v) { saeId = v; return this; }
         public Builder emitCodes(boolean v) { emitCodes = v; return this; }
         public Builder codesSample(int v) { codesSample = v; return this; }
@@ -362,7 +379,7 @@ public record TrainerOptions(
         public TrainerOptions build() {
             return new TrainerOptions(bootstrap, topic, model, hookpoint, checkpointDir, dSae, expansion, k, batch,
                     shuffleBuffer, checkpointEveryTokens, checkpointEvery, promoteEvery, catchUp, maxLag, metricsPort,
-                    metricsHost, encodeOnly, sae, dictionaryVersion, maxTokens, groupId, seed, lr, warmupSteps, deadTokens, saeId, emitCodes,
+                    metricsHost, encodeOnly, sae, dictionaryVersion, maxTokens, groupId, seed, lr, warmupSteps, deadTokens, resampleEvery, resampleMaxTimes, saeId, emitCodes,
                     codesSample, maxBatchRows, progressEvery, start, kafkaProperties, commitInterval, architecture,
                     matryoshkaPrefixes, evalRows, evalCosineLatents);
         }

@@ -33,6 +33,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.livesae.engine.Sae;
 import dev.livesae.service.ServiceHttpServer;
 import dev.livesae.engine.SaeConfig;
+import dev.livesae.engine.Seeds;
 import dev.livesae.engine.StepResult;
 import dev.livesae.trainer.checkpoint.CheckpointStore;
 import dev.livesae.trainer.checkpoint.TrainerState;
@@ -490,7 +491,7 @@ public final class TrainerService implements AutoCloseable {
                     : Topics.sanitize(hookpoint) + "." + opts.architecture().cliName() + "-" + dSae + "-k" + opts.k()
                     + "-" + UUID.randomUUID().toString().substring(0, 8);
             SaeConfig cfg = opts.saeConfig(dIn);
-            loop = TrainingLoop.create(cfg, opts.arch(), opts.batch(), opts.shuffleBuffer(), opts.seed() ^ 0x5DEECE66DL,
+            loop = TrainingLoop.create(cfg, opts.arch(), opts.batch(), opts.shuffleBuffer(), Seeds.derive(opts.seed(), Seeds.TRAINER_SHUFFLE),
                     first.activations(), first.rows());
             loop.listener(this::afterStep);
             loop.skippedListener(this::deadLetterSkippedBatch);
@@ -688,7 +689,7 @@ public final class TrainerService implements AutoCloseable {
         long totalRejected = rejected.values().stream().mapToLong(Long::longValue).sum();
         return new TrainerProgress(trainedTokens(), tokensConsumed, rate, loop == null ? 0 : loop.trainer().step(),
                 r == null ? Double.NaN : r.fvu(), r == null ? Double.NaN : r.l0(),
-                r == null ? Double.NaN : r.deadFraction(), cursor == null ? -1 : cursor.lag(), promotion == null ? 0 : promotion.version(),
+                r == null ? Double.NaN : r.deadFraction(), loop == null ? 0 : loop.trainer().resampledLatents(), cursor == null ? -1 : cursor.lag(), promotion == null ? 0 : promotion.version(),
                 checkpoints == null ? 0 : checkpoints.written(), totalRejected, loop == null ? 0 : loop.skippedSteps(),
                 cursor == null ? 0 : cursor.skippedRecords(), codeBatches.get(), trainingSeconds,
                 checkpoints == null ? 0 : checkpoints.secondsWriting(), running);

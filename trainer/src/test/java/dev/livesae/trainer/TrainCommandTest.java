@@ -56,6 +56,9 @@ class TrainCommandTest {
         assertThat(o.groupId()).isEqualTo("livesae-trainer.activations.m.h");
         assertThat(o.emitCodes()).isTrue();
         assertThat(o.saeConfig(768).warmupSteps()).isEqualTo(1000);
+        assertThat(o.saeConfig(768).resampleEveryTokens()).isEqualTo(25_000_000L);
+        assertThat(o.saeConfig(768).resampleMaxTimes()).isEqualTo(4);
+        assertThat(parse("--resample-every", "0").saeConfig(768).resampleEveryTokens()).as("0 turns it off").isZero();
         assertThat(o.architecture()).isEqualTo(dev.livesae.engine.Architecture.Kind.TOPK);
         assertThat(o.evalRows()).isEqualTo(4096);
         assertThat(o.evalCosineLatents()).isEqualTo(4096);
@@ -101,6 +104,8 @@ class TrainCommandTest {
         assertThat(error(with("--checkpoint-every-seconds", "-1"))).contains("--checkpoint-every-seconds must be >= 0");
         assertThat(error(with("--promote-every", "-1"))).contains("--promote-every must be >= 0");
         assertThat(error(with("--lr", "2"))).contains("--lr must be in [0, 1)");
+        assertThat(error(with("--resample-every", "-1"))).contains("--resample-every must be >= 0 tokens");
+        assertThat(error(with("--resample-max-times", "-2"))).contains("--resample-max-times must be >= 0 (got -2)");
         assertThat(error(with("--start", "middle"))).contains("--start must be earliest or latest");
         assertThat(error(with("--encode-only"))).contains("--encode-only needs --sae DIR");
         assertThat(error(with("--sae", "x"))).contains("--sae is only for --encode-only");

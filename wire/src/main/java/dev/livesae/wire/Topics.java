@@ -34,6 +34,15 @@ public final class Topics {
         return join("telemetry.drift", model, hookpoint);
     }
 
+    /**
+     * Compacted topic holding a model's tokenizer vocabulary ({@link Vocabulary}), keyed by the model name, so a
+     * reader can turn the token ids of code batches into text without loading the model.
+     */
+    public static String vocab(String model) {
+        requireText("model", model);
+        return check("vocab." + sanitize(model));
+    }
+
     public static String deadLetter(String sourceTopic) {
         requireText("sourceTopic", sourceTopic);
         return check("dlq." + sourceTopic);

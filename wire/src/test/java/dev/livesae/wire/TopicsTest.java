@@ -14,6 +14,7 @@ class TopicsTest {
         assertThat(Topics.windows("m", "h")).isEqualTo("telemetry.windows.m.h");
         assertThat(Topics.drift("m", "h")).isEqualTo("telemetry.drift.m.h");
         assertThat(Topics.deadLetter("activations.m.h")).isEqualTo("dlq.activations.m.h");
+        assertThat(Topics.vocab("org/all-MiniLM-L6-v2")).isEqualTo("vocab.org_all-MiniLM-L6-v2");
     }
 
     @Test

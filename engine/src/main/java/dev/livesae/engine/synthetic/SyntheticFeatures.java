@@ -1,6 +1,7 @@
 package dev.livesae.engine.synthetic;
 
 import java.util.Arrays;
+import dev.livesae.engine.Seeds;
 import java.util.SplittableRandom;
 
 /**
@@ -8,7 +9,9 @@ import java.util.SplittableRandom;
  * m random unit feature directions in d dimensions (m may exceed d), feature j fires independently with
  * probability p_j = baseRate * (j+1)^-alpha / mean((j+1)^-alpha) (a power law with mean rate baseRate,
  * capped at 1), with magnitude 1 + 0.25 N(0, 1) floored at 0.1; each token is
- * {@code bias + sum_j a_j f_j + noise * N(0, I)}. Seeded: the same seed gives the same features and batches.
+ * {@code bias + sum_j a_j f_j + noise * N(0, I)}. Seeded: the same seed gives the same features and batches. The
+ * features and bias come from the stream {@code Seeds.derive(seed, "synthetic.features")}, the per-token draws from
+ * {@code Seeds.derive(seed, "synthetic.samples")}, so no trainer stream can coincide with them.
  */
 public final class SyntheticFeatures {
   private final int d;
@@ -17,6 +20,7 @@ public final class SyntheticFeatures {
   private final double[] probs;
   private final float[] bias;
   private final float noise;
+  /** Per-token draws; the features come from their own stream (see {@link Seeds}). */
   private final SplittableRandom rng;
 
   /**
@@ -46,12 +50,13 @@ public final class SyntheticFeatures {
     this.d = d;
     this.m = m;
     this.noise = noise;
-    this.rng = new SplittableRandom(seed);
+    SplittableRandom featureRng = new SplittableRandom(Seeds.derive(seed, Seeds.SYNTHETIC_FEATURES));
+    this.rng = new SplittableRandom(Seeds.derive(seed, Seeds.SYNTHETIC_SAMPLES));
     this.features = new float[m * d];
     for (int j = 0; j < m; j++) {
       double s = 0;
       for (int q = 0; q < d; q++) {
-        double g = gaussian();
+        double g = gaussian(featureRng);
         features[j * d + q] = (float) g;
         s += g * g;
       }
@@ -71,11 +76,11 @@ public final class SyntheticFeatures {
     }
     this.bias = new float[d];
     for (int q = 0; q < d; q++) {
-      bias[q] = (float) (0.5 * gaussian());
+      bias[q] = (float) (0.5 * gaussian(featureRng));
     }
   }
 
-  private double gaussian() {
+  private static double gaussian(SplittableRandom rng) {
     double u1 = 1.0 - rng.nextDouble();
     double u2 = rng.nextDouble();
     return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
@@ -89,35 +94,60 @@ public final class SyntheticFeatures {
     return m;
   }
 
-  /** Copy of feature j's unit direction. */
   /**
    * Recovery of the true features by a dictionary: the mean, over true features, of the best cosine with
-   * any decoder row (1.0 = every feature has an exact decoder direction).
+   * any decoder row (MMCS; 1.0 = every feature has an exact decoder direction).
    */
   public double meanBestCosine(dev.livesae.engine.Sae sae) {
-    return Arrays.stream(bestCosines(sae)).average().orElseThrow();
+    double sum = 0;
+    for (double c : bestCosines(sae)) {
+      sum += c;
+    }
+    return sum / m;
   }
 
-  /** For each true feature j, the best cosine of its direction with any decoder row of {@code sae}. */
-  public double[] bestCosines(dev.livesae.engine.Sae sae) {
-    double[] best = new double[m()];
-    for (int j = 0; j < m(); j++) {
-      float[] f = feature(j);
-      best[j] = -1;
-      for (int i = 0; i < sae.dSae(); i++) {
-        float[] w = sae.decoderRow(i);
-        double dot = 0;
-        double nw = 0;
-        for (int q = 0; q < f.length; q++) {
-          dot += f[q] * w[q];
-          nw += w[q] * w[q];
-        }
-        best[j] = Math.max(best[j], dot / Math.sqrt(nw));
+  /** The fraction of true features whose best cosine with a decoder row is above {@code threshold}. */
+  public double recoveredFraction(dev.livesae.engine.Sae sae, double threshold) {
+    int hit = 0;
+    for (double c : bestCosines(sae)) {
+      if (c > threshold) {
+        hit++;
       }
+    }
+    return (double) hit / m;
+  }
+
+  /** Per true feature j, the largest cosine between f_j and any decoder row of {@code sae}. */
+  public double[] bestCosines(dev.livesae.engine.Sae sae) {
+    int n = sae.dSae();
+    float[][] rows = new float[n][];
+    double[] norms = new double[n];
+    for (int i = 0; i < n; i++) {
+      rows[i] = sae.decoderRow(i);
+      double nw = 0;
+      for (float v : rows[i]) {
+        nw += v * v;
+      }
+      norms[i] = Math.sqrt(nw);
+    }
+    double[] best = new double[m];
+    for (int j = 0; j < m; j++) {
+      int o = j * d;
+      double b = -1;
+      for (int i = 0; i < n; i++) {
+        float[] w = rows[i];
+        double dot = 0;
+        for (int q = 0; q < d; q++) {
+          dot += features[o + q] * w[q];
+        }
+        b = Math.max(b, dot / norms[i]);
+      }
+      best[j] = b;
     }
     return best;
   }
 
+  /** Copy of feature j's unit direction. */
   public float[] feature(int j) {
     return Arrays.copyOfRange(features, j * d, (j + 1) * d);
   }
@@ -143,7 +173,7 @@ public final class SyntheticFeatures {
       System.arraycopy(bias, 0, x, o, d);
       for (int j = 0; j < m; j++) {
         if (rng.nextDouble() < probs[j]) {
-          float a = (float) Math.max(0.1, 1.0 + 0.25 * gaussian());
+          float a = (float) Math.max(0.1, 1.0 + 0.25 * gaussian(rng));
           for (int q = 0; q < d; q++) {
             x[o + q] += a * features[j * d + q];
           }
@@ -151,7 +181,7 @@ public final class SyntheticFeatures {
       }
       if (noise > 0) {
         for (int q = 0; q < d; q++) {
-          x[o + q] += (float) (noise * gaussian());
+          x[o + q] += (float) (noise * gaussian(rng));
         }
       }
     }

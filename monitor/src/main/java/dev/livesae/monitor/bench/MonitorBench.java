@@ -78,6 +78,11 @@ public final class MonitorBench implements Callable<Integer> {
             description = "The monitor's by-SAE repartition (0 = off, to measure its cost) (default: ${DEFAULT-VALUE}).")
     int saePartitions;
 
+    @Option(names = "--contexts", defaultValue = "on", paramLabel = "on|off",
+            description = "Run the contexts processor (examples and histograms; the codes carry synthetic token ids) "
+                    + "as the monitor does by default, or not (default: ${DEFAULT-VALUE}).")
+    String contexts;
+
     @Option(names = "--mode", defaultValue = "BOTH", description = "DRIVER, BROKER or BOTH (default: ${DEFAULT-VALUE}).")
     Mode mode;
 
@@ -162,6 +167,7 @@ public final class MonitorBench implements Callable<Integer> {
             for (int b = 0; b < distinct; b++) {
                 long[] seq = new long[rows];
                 int[] pos = new int[rows];
+                int[] tok = new int[rows];
                 int[] idx = new int[rows * k];
                 float[] val = new float[rows * k];
                 float[] err = new float[rows];
@@ -169,6 +175,7 @@ public final class MonitorBench implements Callable<Integer> {
                 for (int r = 0; r < rows; r++) {
                     seq[r] = (long) b * rows + r;
                     pos[r] = r % 128;
+                    tok[r] = 1000 + random.nextInt(29_000); // synthetic token ids: the contexts processor's work
                     int on = k - random.nextInt(Math.max(1, k / 8));
                     for (int j = 0; j < k; j++) {
                         int at = java.util.Arrays.binarySearch(cdf, random.nextDouble() * total);
@@ -178,7 +185,7 @@ public final class MonitorBench implements Callable<Integer> {
                     norm[r] = 10f + random.nextFloat();
                     err[r] = norm[r] * (0.1f + 0.2f * random.nextFloat());
                 }
-                out.add(serde.serializer().serialize(topic, new CodeBatch(meta, seq, pos, null, idx, val, err, norm)));
+                out.add(serde.serializer().serialize(topic, new CodeBatch(meta, seq, pos, tok, idx, val, err, norm)));
             }
         }
         return out;
@@ -187,7 +194,8 @@ public final class MonitorBench implements Callable<Integer> {
     private MonitorOptions options(String bootstrap) {
         return MonitorOptions.forTopics(bootstrap, List.of(Topics.codes(MODEL, HOOK))).withWindowTokens(windowTokens)
                 .withApplicationId("monitor-bench-" + System.nanoTime()).withMetrics("127.0.0.1", 0)
-                .withSaePartitions(saePartitions);
+                .withSaePartitions(saePartitions)
+                .withContexts(dev.livesae.monitor.ContextOptions.DEFAULTS.withEnabled(!"off".equalsIgnoreCase(contexts)));
     }
 
     private double driver(List<byte[]> records, long[] windows) throws Exception {
@@ -221,10 +229,17 @@ public final class MonitorBench implements Callable<Integer> {
                 drained.add(driver.createOutputTopic(o.applicationId() + "-" + MonitorTopology.BY_SAE + "-repartition",
                         new ByteArrayDeserializer(), new ByteArrayDeserializer()));
             }
+            if (o.contexts().enabled()) {
+                drained.add(driver.createOutputTopic(o.applicationId() + "-" + MonitorTopology.CONTEXT_STORE + "-changelog",
+                        new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+            }
+            // the contexts processor writes its store on a 1 s wall-clock punctuator: one second passes per 100,000
+            // tokens (the test driver's clock moves only when told)
+            Runnable second = () -> driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
             long warm = Math.max(rows, tokens / 5);
-            pipe(in, records, warm, w, drained);
+            pipe(in, records, warm, w, drained, second);
             long start = System.nanoTime();
-            windows[0] = pipe(in, records, tokens, w, drained);
+            windows[0] = pipe(in, records, tokens, w, drained, second);
             double seconds = (System.nanoTime() - start) / 1e9;
             return tokens / seconds;
         } finally {
@@ -233,11 +248,18 @@ public final class MonitorBench implements Callable<Integer> {
     }
 
     private long pipe(TestInputTopic<byte[], byte[]> in, List<byte[]> records, long n, TestOutputTopic<byte[], byte[]> w,
-                      List<TestOutputTopic<byte[], byte[]>> drained) {
+                      List<TestOutputTopic<byte[], byte[]>> drained, Runnable second) {
         long windows = 0;
         long undrained = 0;
+        long sinceTick = 0;
         for (long sent = 0, i = 0; sent < n; sent += rows, i++) {
             in.pipeInput(null, records.get((int) (i % records.size())));
+            sinceTick += rows;
+            if (sinceTick >= 100_000) {
+                second.run();
+                sinceTick = 0;
+                drained.forEach(TestOutputTopic::readValuesToList);
+            }
             drained.get(1).readValuesToList(); // one ~1 MB state per record
             undrained += rows;
             if (undrained >= windowTokens) {

@@ -27,12 +27,16 @@ public final class MiniLmModel implements AutoCloseable {
     static final String MODEL_RESOURCE = "all-minilm-l6-v2.onnx";
     static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
 
+    private final OnnxGraph graph;
     private final OnnxTransformer transformer;
     private final TextTokenizer tokenizer;
+    private final int threads;
 
-    private MiniLmModel(OnnxTransformer transformer, TextTokenizer tokenizer) {
+    private MiniLmModel(OnnxGraph graph, OnnxTransformer transformer, TextTokenizer tokenizer, int threads) {
+        this.graph = graph;
         this.transformer = transformer;
         this.tokenizer = tokenizer;
+        this.threads = threads;
     }
 
     /** Loads with the default max sequence length (128) and ONNX Runtime's default thread count. */
@@ -63,7 +67,7 @@ public final class MiniLmModel implements AutoCloseable {
         }
         OnnxTransformer transformer = new OnnxTransformer(graph, tensors, descriptions, threads);
         try {
-            return new MiniLmModel(transformer, TextTokenizer.fromJson(resource(TOKENIZER_RESOURCE), maxLength));
+            return new MiniLmModel(graph, transformer, TextTokenizer.fromJson(resource(TOKENIZER_RESOURCE), maxLength), threads);
         } catch (RuntimeException e) {
             transformer.close();
             throw e;
@@ -127,6 +131,44 @@ public final class MiniLmModel implements AutoCloseable {
         Map<String, ActivationBlock> blocks = new LinkedHashMap<>();
         raw.forEach((h, v) -> blocks.put(h, new ActivationBlock(transformer.hookpoint(h), v)));
         return new ForwardPass(batch.sequences(), seq, pos, ids, blocks);
+    }
+
+    /**
+     * The model cut at a hookpoint (two ONNX Runtime sessions, same thread setting as this model): run up to
+     * the hookpoint, edit the activations in Java, continue to the last hidden state. Close it when done.
+     */
+    public SplitTransformer split(String hookpoint) {
+        return new SplitTransformer(graph, hookpoint(hookpoint), threads);
+    }
+
+    /**
+     * Sentence embeddings as sentence-transformers computes them for this model: the mean of the last hidden
+     * state over each text's real tokens, L2-normalised. {@code lastHidden} is [tokens, d] with the texts'
+     * rows in order, {@code lengths[b]} rows for text b; returns [texts, d].
+     */
+    public static float[] sentenceEmbeddings(float[] lastHidden, int[] lengths, int d) {
+        float[] out = new float[lengths.length * d];
+        int row = 0;
+        for (int b = 0; b < lengths.length; b++) {
+            double[] mean = new double[d];
+            for (int t = 0; t < lengths[b]; t++, row++) {
+                for (int j = 0; j < d; j++) {
+                    mean[j] += lastHidden[row * d + j];
+                }
+            }
+            double norm = 0;
+            for (double v : mean) {
+                norm += v * v;
+            }
+            norm = Math.sqrt(norm);
+            for (int j = 0; j < d; j++) {
+                out[b * d + j] = norm > 0 ? (float) (mean[j] / norm) : 0f;
+            }
+        }
+        if (row * d != lastHidden.length) {
+            throw new IllegalArgumentException("lastHidden holds " + lastHidden.length / d + " rows, lengths sum to " + row);
+        }
+        return out;
     }
 
     private static byte[] resource(String name) {

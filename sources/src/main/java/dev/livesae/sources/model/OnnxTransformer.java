@@ -31,7 +31,6 @@ public final class OnnxTransformer implements AutoCloseable {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final Map<String, Hookpoint> hookpoints;
-    private final boolean needsTokenTypes;
 
     /**
      * Loads the model with the hookpoints' tensors added as outputs.
@@ -59,13 +58,8 @@ public final class OnnxTransformer implements AutoCloseable {
         }
         byte[] edited = graph.withExtraOutputs(new LinkedHashSet<>(hookTensors.values()));
         this.env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (threads > 0) {
-                options.setIntraOpNumThreads(threads);
-            }
-            this.session = env.createSession(edited, options);
-            this.needsTokenTypes = session.getInputNames().contains(TOKEN_TYPE_IDS);
+        try {
+            this.session = createSession(env, edited, threads);
             this.hookpoints = probeWidths(hookTensors, descriptions);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime could not load the model: " + e.getMessage(), e);
@@ -73,11 +67,22 @@ public final class OnnxTransformer implements AutoCloseable {
         log.info("loaded ONNX transformer with {} hookpoints, outputs {}", hookpoints.size(), session.getOutputNames().size());
     }
 
+    /** A session with all graph optimisations and {@code threads} intra-op threads (0 = ONNX Runtime's default). */
+    static OrtSession createSession(OrtEnvironment env, byte[] model, int threads) throws OrtException {
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (threads > 0) {
+                options.setIntraOpNumThreads(threads);
+            }
+            return env.createSession(model, options);
+        }
+    }
+
     /** Runs one token so each hookpoint's width is known from the model itself. */
     private Map<String, Hookpoint> probeWidths(Map<String, String> hookTensors, Map<String, String> descriptions) throws OrtException {
         TokenBatch probe = new TokenBatch(new long[][] {{0, 0}}, new long[][] {{1, 1}}, new int[] {2});
         Map<String, Hookpoint> out = new LinkedHashMap<>();
-        try (Inputs in = new Inputs(probe); OrtSession.Result result = session.run(in.map, new LinkedHashSet<>(hookTensors.values()))) {
+        try (Inputs in = new Inputs(env, probe, session.getInputNames()); OrtSession.Result result = session.run(in.map, new LinkedHashSet<>(hookTensors.values()))) {
             for (Map.Entry<String, String> e : hookTensors.entrySet()) {
                 long[] shape = ((OnnxTensor) result.get(e.getValue()).orElseThrow()).getInfo().getShape();
                 if (shape.length != 3) {
@@ -116,23 +121,12 @@ public final class OnnxTransformer implements AutoCloseable {
         for (String h : hooks) {
             tensorToHook.put(hookpoint(h).tensor(), h);
         }
-        int tokens = batch.tokens();
         Map<String, float[]> out = new LinkedHashMap<>();
-        try (Inputs in = new Inputs(batch); OrtSession.Result result = session.run(in.map, tensorToHook.keySet())) {
+        try (Inputs in = new Inputs(env, batch, session.getInputNames()); OrtSession.Result result = session.run(in.map, tensorToHook.keySet())) {
             for (Map.Entry<String, OnnxValue> e : result) {
                 String hook = tensorToHook.get(e.getKey());
                 int d = hookpoints.get(hook).dIn();
-                FloatBuffer values = ((OnnxTensor) e.getValue()).getFloatBuffer();
-                float[] dst = new float[tokens * d];
-                int t = batch.paddedLength();
-                int row = 0;
-                for (int b = 0; b < batch.sequences(); b++) {
-                    // real tokens of sequence b are positions [0, lengths[b]): one contiguous slice
-                    values.position(b * t * d);
-                    values.get(dst, row * d, batch.lengths()[b] * d);
-                    row += batch.lengths()[b];
-                }
-                out.put(hook, dst);
+                out.put(hook, SplitTransformer.realRows(batch, ((OnnxTensor) e.getValue()).getFloatBuffer(), d));
             }
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime forward failed: " + e.getMessage(), e);
@@ -140,15 +134,19 @@ public final class OnnxTransformer implements AutoCloseable {
         return out;
     }
 
-    /** The input tensors of one batch, closed together. */
-    private final class Inputs implements AutoCloseable {
+    /** The input tensors of one batch that a session reads (of input_ids, attention_mask, token_type_ids), closed together. */
+    static final class Inputs implements AutoCloseable {
         final Map<String, OnnxTensor> map = new HashMap<>();
 
-        Inputs(TokenBatch batch) throws OrtException {
+        Inputs(OrtEnvironment env, TokenBatch batch, Set<String> sessionInputs) throws OrtException {
             try {
-                map.put(INPUT_IDS, OnnxTensor.createTensor(env, batch.inputIds()));
-                map.put(ATTENTION_MASK, OnnxTensor.createTensor(env, batch.attentionMask()));
-                if (needsTokenTypes) {
+                if (sessionInputs.contains(INPUT_IDS)) {
+                    map.put(INPUT_IDS, OnnxTensor.createTensor(env, batch.inputIds()));
+                }
+                if (sessionInputs.contains(ATTENTION_MASK)) {
+                    map.put(ATTENTION_MASK, OnnxTensor.createTensor(env, batch.attentionMask()));
+                }
+                if (sessionInputs.contains(TOKEN_TYPE_IDS)) {
                     map.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, new long[batch.sequences()][batch.paddedLength()]));
                 }
             } catch (OrtException | RuntimeException e) {

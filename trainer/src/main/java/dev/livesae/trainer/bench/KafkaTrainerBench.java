@@ -38,6 +38,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import dev.livesae.engine.SaeConfig;
+import dev.livesae.engine.Seeds;
 import dev.livesae.engine.bench.SaeShapeOptions;
 import dev.livesae.engine.synthetic.SyntheticFeatures;
 import dev.livesae.kafka.local.BrokerOptions;
@@ -223,7 +224,8 @@ public final class KafkaTrainerBench implements Callable<Integer> {
 
     private Run inMemory(SaeConfig cfg, ActivationMeta meta, List<float[]> pool, int records, long total) {
         long[] stepNanos = {0};
-        try (TrainingLoop loop = TrainingLoop.create(cfg, shape.batch, shuffleBuffer, seed ^ 0x5DEECE66DL, pool.get(0),
+        try (TrainingLoop loop = TrainingLoop.create(cfg, shape.batch, shuffleBuffer, Seeds.derive(seed, Seeds.TRAINER_SHUFFLE),
+                pool.get(0),
                 recordRows)) {
             loop.listener((r, rows, nanos) -> stepNanos[0] += nanos);
             long t0 = System.nanoTime();
