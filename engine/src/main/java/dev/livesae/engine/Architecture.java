@@ -189,6 +189,7 @@ public record Architecture(Kind kind, int candidateMultiple, double thresholdRat
   @Override
   public String toString() {
     return kind.cliName + (batchSelection() ? " (candidates " + candidateMultiple + "k, threshold rate "
-        + thresholdRate + ", topk warm-up " + topkWarmupSteps + " steps)" : "") + (prefixes.length > 0 ? " prefixes " + Arrays.toString(prefixes) : "");
+        + thresholdRate + ", topk warm-up " + topkWarmupSteps + " steps)" : "")
+        + (prefixes.length > 0 ? " prefixes " + Arrays.toString(prefixes) : "");
   }
 }

@@ -16,7 +16,8 @@ import java.util.Arrays;
  * the start would drag the first batches' minimum along for hundreds of steps. At inference a latent fires when
  * its pre-activation exceeds θ (JumpReLU).
  * <p>Warm-up: during the trainer's first {@code topkWarmupSteps} steps every row keeps its own top k (TopK); the
- * threshold is still updated from the batch cut (computed on a copy), so a dictionary exported then encodes sensibly. On synthetic superposition data, BatchTopK from a random start lets the rows with the
+ * threshold is still updated from the batch cut (computed on a copy), so a dictionary exported then encodes
+ * sensibly. On synthetic superposition data, BatchTopK from a random start lets the rows with the
  * largest norms take most of the batch's budget (up to k' latents each, whose overlapping decoder rows overshoot:
  * FVU above 1 in the first steps) and finds the rarer true features later than TopK; see docs/engine.md.
  * Not thread-safe; state is part of the trainer's checkpoint.
