@@ -187,7 +187,7 @@ class SparseBackwardTest {
     final int[][] sel;
     final int[][] auxSel;
     double[] e0;
-    double e0sum;
+    double e0var;
     final double coeff;
     final double tv;
 
@@ -263,10 +263,22 @@ class SparseBackwardTest {
         }
       }
       if (fixTarget) {
+        // the AuxK target is the (detached) residual; the loss divides by its variance over the batch
         e0 = e;
-        e0sum = sse;
+        double[] mean = new double[d];
+        for (int r = 0; r < rows; r++) {
+          for (int q = 0; q < d; q++) {
+            mean[q] += e[r * d + q] / rows;
+          }
+        }
+        e0var = 0;
+        for (int r = 0; r < rows; r++) {
+          for (int q = 0; q < d; q++) {
+            e0var += (e[r * d + q] - mean[q]) * (e[r * d + q] - mean[q]);
+          }
+        }
       }
-      return sse / tv + (e0 == null ? 0 : coeff * aux / e0sum);
+      return sse / tv + (e0 == null ? 0 : coeff * aux / e0var);
     }
   }
 
