@@ -15,26 +15,50 @@ import java.util.Arrays;
  * then a running average at {@code rate} that follows the encoder as it trains (SAELens' rule). A fixed rate from
  * the start would drag the first batches' minimum along for hundreds of steps. At inference a latent fires when
  * its pre-activation exceeds θ (JumpReLU).
+ * <p>Warm-up: during the trainer's first {@code topkWarmupSteps} steps every row keeps its own top k (TopK); the
+ * threshold is still updated from the batch cut (computed on a copy), so a dictionary exported then encodes
+ * sensibly. On synthetic superposition data, BatchTopK from a random start lets the rows with the
+ * largest norms take most of the batch's budget (up to k' latents each, whose overlapping decoder rows overshoot:
+ * FVU above 1 in the first steps) and finds the rarer true features later than TopK; see docs/engine.md.
  * Not thread-safe; state is part of the trainer's checkpoint.
  */
 final class BatchTopKSelection {
   private final double rate;
+  private final long topkWarmupSteps;
   private float threshold;
   private long updates;
   private long saturatedRows;
   private long rowsSeen;
   private int lastSaturated;
   private int[] bits = new int[0];
+  private float[] warm = new float[0];
 
-  BatchTopKSelection(double rate) {
+  BatchTopKSelection(double rate, long topkWarmupSteps) {
     this.rate = rate;
+    this.topkWarmupSteps = topkWarmupSteps;
   }
 
   /**
-   * Keeps the {@code k * rows} largest positive values among {@code val[0, rows * slots)} and zeroes the rest.
-   * Returns the number of entries kept.
+   * Keeps the {@code k * rows} largest positive values among {@code val[0, rows * slots)} and zeroes the rest
+   * (before step {@code topkWarmupSteps}: each row's first k slots, its top k). Returns the number of entries kept.
+   *
+   * @param step the trainer's completed steps before this one
    */
-  int select(int rows, int slots, int k, float[] val) {
+  int select(int rows, int slots, int k, float[] val, long step) {
+    if (step < topkWarmupSteps) {
+      int total = rows * slots;
+      if (warm.length < total) {
+        warm = new float[total];
+      }
+      System.arraycopy(val, 0, warm, 0, total);
+      batchSelect(rows, slots, k, warm); // the threshold follows the batch cut, so a dictionary exported now works
+      lastSaturated = 0;
+      return keepRowTopK(rows, slots, k, val);
+    }
+    return batchSelect(rows, slots, k, val);
+  }
+
+  private int batchSelect(int rows, int slots, int k, float[] val) {
     int total = rows * slots;
     long want = (long) k * rows;
     if (bits.length < total) {
@@ -86,6 +110,21 @@ final class BatchTopKSelection {
       updates++;
       threshold = (float) (threshold + Math.max(rate, 1.0 / updates) * (min - threshold));
     }
+    return kept;
+  }
+
+  private int keepRowTopK(int rows, int slots, int k, float[] val) {
+    int kept = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int j = r * slots, end = j + slots; j < end; j++) {
+        if (j - r * slots >= k) {
+          val[j] = 0f;
+        } else if (val[j] > 0f) {
+          kept++;
+        }
+      }
+    }
+    lastSaturated = 0;
     return kept;
   }
 

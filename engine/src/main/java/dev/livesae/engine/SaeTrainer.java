@@ -78,7 +78,8 @@ public final class SaeTrainer implements AutoCloseable {
     this.cfg = cfg;
     this.arch = arch;
     this.slots = arch.slots(cfg.k(), cfg.dSae());
-    this.selection = arch.batchSelection() ? new BatchTopKSelection(arch.thresholdRate()) : null;
+    this.selection = arch.batchSelection()
+        ? new BatchTopKSelection(arch.thresholdRate(), arch.topkWarmupSteps()) : null;
     this.matryoshka = arch.kind() == Architecture.Kind.MATRYOSHKA_BATCHTOPK
         ? new MatryoshkaLoss(arch.groupEnds(cfg.dSae()), backward) : null;
     this.fast = fast;
@@ -276,7 +277,7 @@ public final class SaeTrainer implements AutoCloseable {
     }
     if (selection != null) {
       long a = System.nanoTime();
-      selection.select(rows, slots, k, val);
+      selection.select(rows, slots, k, val, s.step);
       nanos[1] += System.nanoTime() - a;
     }
     long t1 = System.nanoTime();

@@ -17,14 +17,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ArchitectureTest {
   static final int ROWS = SaeTrainerTest.ROWS;
 
-  static Architecture[] batchArchitectures() {
-    return new Architecture[] {Architecture.batchTopK(), Architecture.matryoshka(12, 48)};
+  /** The batch architectures, with a TopK warm-up of {@code warmup} steps (the default, 400, outlasts these runs). */
+  static Architecture[] batchArchitectures(long warmup) {
+    return new Architecture[] {Architecture.batchTopK().withTopkWarmupSteps(warmup),
+        Architecture.matryoshka(12, 48).withTopkWarmupSteps(warmup)};
   }
 
   @Test
   void batchArchitecturesResumeBitIdenticallyWithTheirThreshold(@TempDir Path dir) throws Exception {
     float[][] data = SaeTrainerTest.batches(14);
-    for (Architecture arch : batchArchitectures()) {
+    for (Architecture arch : batchArchitectures(9)) { // saved in the warm-up, batch selection starts after resume
       Path at = dir.resolve(arch.kind().cliName());
       try (SaeTrainer full = SaeTrainer.create(SaeTrainerTest.busyConfig(), arch, data[0], ROWS)) {
         for (int i = 0; i < 7; i++) {
@@ -50,7 +52,7 @@ class ArchitectureTest {
   @Test
   void batchArchitecturesAreBitIdenticalThreadedAndSingleThreaded() {
     float[][] data = SaeTrainerTest.batches(8);
-    for (Architecture arch : batchArchitectures()) {
+    for (Architecture arch : batchArchitectures(3)) {
       SaeState threaded;
       try (SaeTrainer a = SaeTrainer.create(SaeTrainerTest.busyConfig(), arch, data[0], ROWS)) {
         for (float[] x : data) {
@@ -73,7 +75,8 @@ class ArchitectureTest {
   @Test
   void batchTopKRowsKeepVariableCountsWithTheBatchAverageAtK() {
     float[][] data = SaeTrainerTest.batches(3);
-    try (SaeTrainer t = SaeTrainer.create(SaeTrainerTest.busyConfig(), Architecture.batchTopK(), data[0], ROWS)) {
+    try (SaeTrainer t = SaeTrainer.create(SaeTrainerTest.busyConfig(), Architecture.batchTopK().withTopkWarmupSteps(0),
+        data[0], ROWS)) {
       StepResult r = t.step(data[1], ROWS);
       assertThat(r.l0()).isEqualTo(SaeTrainerTest.K); // k·B kept over the batch (more positives than that exist)
       Sae dict = t.snapshot();
@@ -91,7 +94,8 @@ class ArchitectureTest {
   @Test
   void jumpReluExportLoadsBackAndEncodesLikeTheTrainersDictionary(@TempDir Path dir) throws Exception {
     float[][] data = SaeTrainerTest.batches(10);
-    try (SaeTrainer t = SaeTrainer.create(SaeTrainerTest.busyConfig(), Architecture.batchTopK(), data[0], ROWS)) {
+    try (SaeTrainer t = SaeTrainer.create(SaeTrainerTest.busyConfig(), Architecture.batchTopK().withTopkWarmupSteps(3),
+        data[0], ROWS)) {
       for (float[] x : data) {
         t.step(x, ROWS);
       }
@@ -103,7 +107,8 @@ class ArchitectureTest {
       assertThat(cfg.path("metadata").path("l0").asDouble()).isEqualTo(4.0);
       Safetensors.Reader r = Safetensors.read(dir.resolve("sae_weights.safetensors"));
       float[] threshold = r.f32("threshold", SaeTrainerTest.N);
-      assertThat(threshold[0]).isPositive().isEqualTo((float) t.selectionStats().threshold());
+      float own0 = (float) t.selectionStats().threshold(); // the export multiplies by 1/scale in float: 1 ulp apart
+      assertThat(threshold[0]).isPositive().isCloseTo(own0, org.assertj.core.api.Assertions.within(2 * Math.ulp(own0)));
       Sae loaded = Sae.load(dir);
       assertThat(loaded.architecture()).isEqualTo("jumprelu");
       TopKCodes a = own.encode(data[3], ROWS);
@@ -133,6 +138,18 @@ class ArchitectureTest {
   }
 
   @Test
+  void anArchitectureSavedBeforeTheTopkWarmupExistedLoadsWithoutWarmup() throws Exception {
+    Architecture current = Architecture.batchTopK();
+    assertThat(current.topkWarmupSteps()).isEqualTo(Architecture.DEFAULT_TOPK_WARMUP_STEPS);
+    com.fasterxml.jackson.databind.node.ObjectNode json = SaeFormats.JSON.valueToTree(current);
+    assertThat(json.remove("topkWarmupSteps")).isNotNull();
+    Architecture old = SaeFormats.JSON.treeToValue(json, Architecture.class);
+    assertThat(old).isEqualTo(current.withTopkWarmupSteps(0)); // it resumes as it trained: batch selection
+    assertThat(SaeFormats.JSON.readValue(SaeFormats.JSON.writeValueAsString(current), Architecture.class))
+        .isEqualTo(current);
+  }
+
+  @Test
   void badArchitectureSettingsAreRejectedByFlagName() {
     assertThatThrownBy(() -> Architecture.Kind.parse("gated")).hasMessageContaining("--architecture");
     assertThatThrownBy(() -> Architecture.matryoshka(64, 32)).hasMessageContaining("--matryoshka-prefixes");
@@ -145,12 +162,14 @@ class ArchitectureTest {
 
   /**
    * On synthetic features in superposition (FeatureRecoveryTest's data): the three architectures train at the
-   * same average L0 (k), and each recovers the true features. The figures are printed for docs/engine.md. Issue
-   * 14 asks BatchTopK to be at least as good as TopK at the same L0; on this data it is not (MMCS 0.952 against
-   * 0.997, docs/engine.md), so that is reported rather than asserted, and topk stays the default.
+   * same average L0 (k), and each recovers the true features. Issue 14: BatchTopK at the same L0 at least as good
+   * as TopK. With its 400-step TopK warm-up it reconstructs better (held-out FVU) and recovers as many features
+   * within one feature in 192 (0.0105); its MMCS stays up to 0.005 below TopK's (generator / trainer seeds
+   * 7/11: 0.9949 vs 0.9974, 7/18: 0.9925 vs 0.9974, 8/19: 0.9941 vs 0.9976, 9/20: 0.9951 vs 0.9974; with the
+   * per-purpose seeds, 7/11: 0.9933 vs 0.9976), so MMCS is checked within 0.008. Figures in docs/engine.md.
    */
   @Test
-  void allThreeArchitecturesTrainAtTheSameL0AndRecoverTheKnownFeatures() {
+  void allThreeArchitecturesTrainAtTheSameL0AndBatchTopKRecoversAsMuchAsTopK() {
     Quality topk = train(Architecture.TOPK);
     Quality batch = train(Architecture.batchTopK());
     Quality matryoshka = train(Architecture.matryoshka());
@@ -159,9 +178,10 @@ class ArchitectureTest {
     assertThat(topk.trainL0).isBetween(5.0, 6.0); // k per row, minus the zeros of the ReLU
     assertThat(batch.evalL0).as("the learned threshold gives about k at inference").isBetween(4.0, 8.0);
     assertThat(topk.mmcs).isGreaterThan(0.99);
-    assertThat(batch.mmcs).isGreaterThan(0.93);
+    assertThat(batch.recovered).as("recovered vs topk").isGreaterThanOrEqualTo(topk.recovered - 0.0105);
+    assertThat(batch.mmcs).as("MMCS vs topk").isGreaterThanOrEqualTo(topk.mmcs - 0.008);
+    assertThat(batch.evalFvu).as("held-out FVU vs topk").isLessThanOrEqualTo(topk.evalFvu);
     assertThat(matryoshka.mmcs).isGreaterThan(0.85);
-    assertThat(batch.evalFvu).isLessThan(0.15);
     assertThat(matryoshka.evalFvu).isLessThan(0.2);
   }
 

@@ -187,7 +187,6 @@ class SparseBackwardTest {
     final int[][] sel;
     final int[][] auxSel;
     double[] e0;
-    /** The fixed residual's variance over the batch, sum_r ||e_r - mean(e)||^2: the AuxK normaliser. */
     double e0var;
     final double coeff;
     final double tv;
@@ -264,14 +263,19 @@ class SparseBackwardTest {
         }
       }
       if (fixTarget) {
+        // the AuxK target is the (detached) residual; the loss divides by its variance over the batch
         e0 = e;
         double[] mean = new double[d];
-        for (int q = 0; q < e.length; q++) {
-          mean[q % d] += e[q] / rows;
+        for (int r = 0; r < rows; r++) {
+          for (int q = 0; q < d; q++) {
+            mean[q] += e[r * d + q] / rows;
+          }
         }
         e0var = 0;
-        for (int q = 0; q < e.length; q++) {
-          e0var += (e[q] - mean[q % d]) * (e[q] - mean[q % d]);
+        for (int r = 0; r < rows; r++) {
+          for (int q = 0; q < d; q++) {
+            e0var += (e[r * d + q] - mean[q]) * (e[r * d + q] - mean[q]);
+          }
         }
       }
       return sse / tv + (e0 == null ? 0 : coeff * aux / e0var);

@@ -1,5 +1,6 @@
 package dev.livesae.sources.intervene;
 
+import static dev.livesae.sources.model.SplitTransformerTest.maxAbsDiff;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,15 +38,6 @@ class FeatureIntervenerTest {
     @AfterAll
     static void close() {
         model.close();
-    }
-
-    static double maxAbsDiff(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
     }
 
     @Test

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class SplitTransformerTest {
+public class SplitTransformerTest {
 
     static final List<String> TEXTS = List.of(
             "The European Parliament adopted the resolution.",
@@ -28,7 +28,8 @@ class SplitTransformerTest {
         model.close();
     }
 
-    static double maxAbsDiff(float[] a, float[] b) {
+    /** Largest absolute elementwise difference; also used by the intervention tests. */
+    public static double maxAbsDiff(float[] a, float[] b) {
         assertThat(a).hasSameSizeAs(b);
         double m = 0;
         for (int i = 0; i < a.length; i++) {
